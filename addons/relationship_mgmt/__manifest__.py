@@ -1,0 +1,35 @@
+{
+    "name": "Relationship Management",
+    "summary": "Customer engagement scoring, analytics and post-sale relationship "
+    "management built from the ERP's own orders, invoices and payments",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Relationships",
+    "website": "https://github.com/relationship-erp/odoo-relationships",
+    "author": "Relationship ERP contributors",
+    "license": "LGPL-3",
+    "application": True,
+    "installable": True,
+    "depends": [
+        "sale_management",
+        "sale_stock",
+        "sale_margin",
+        "account",
+        "crm",
+        "survey",
+        "mail",
+        "contacts",
+    ],
+    "data": [
+        "security/security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_cron.xml",
+        "views/relationship_engagement_views.xml",
+        "views/relationship_engagement_snapshot_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/res_partner_demo.xml",
+    ],
+}

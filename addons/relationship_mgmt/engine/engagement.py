@@ -1,0 +1,318 @@
+"""Set-based engagement scoring.
+
+Pure functions over a database cursor: they read the ERP signals of a batch of
+commercial partners of one company with one query per signal, and turn raw
+values into 0-100 components and a score. They never loop over partners with a
+query; the caller writes the results in chunks.
+"""
+
+from bisect import bisect_left, bisect_right
+from datetime import datetime, time, timedelta
+
+from odoo.tools import SQL
+
+COMPONENTS = (
+    "recency",
+    "frequency",
+    "monetary",
+    "payment",
+    "interaction",
+    "satisfaction",
+    "service",
+)
+# Components ranked against the company's own customers (percentile rank), with
+# the raw column they rank and whether a lower raw value is the better one.
+RANKED_COMPONENTS = {
+    "recency": ("days_since_last_order", True),
+    "frequency": ("order_count", False),
+    "monetary": ("revenue", False),
+    "interaction": ("interaction_count", False),
+}
+QUANTILES = [i / 100 for i in range(101)]
+# Points a customer loses on the payment component (see payment_component()).
+MAX_LATENESS_PENALTY = 30.0
+OVERDUE_PENALTY = 20.0
+# Points a customer loses on the service component per open dispute.
+DISPUTE_PENALTY = 25.0
+
+
+def population_ids(cr, company_id):
+    """Commercial partners with a sale order or a customer invoice in the company."""
+    cr.execute(
+        SQL(
+            """
+            SELECT p.commercial_partner_id
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+             UNION
+            SELECT am.commercial_partner_id
+              FROM account_move am
+             WHERE am.company_id = %(company_id)s
+               AND am.move_type IN ('out_invoice', 'out_refund')
+               AND am.commercial_partner_id IS NOT NULL
+             ORDER BY 1
+            """,
+            company_id=company_id,
+        )
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+def order_signals(cr, company_id, partner_ids, date_from):
+    """Last confirmed order and confirmed orders in the window, per partner."""
+    cr.execute(
+        SQL(
+            """
+            SELECT p.commercial_partner_id,
+                   MAX(so.date_order),
+                   COUNT(so.id) FILTER (WHERE so.date_order >= %(date_from)s)
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+               AND so.state = 'sale'
+               AND p.commercial_partner_id = ANY(%(partner_ids)s)
+             GROUP BY p.commercial_partner_id
+            """,
+            company_id=company_id,
+            partner_ids=list(partner_ids),
+            date_from=datetime.combine(date_from, time.min),
+        )
+    )
+    return {
+        pid: {"last_order_date": last.date(), "order_count": count}
+        for pid, last, count in cr.fetchall()
+    }
+
+
+def invoice_signals(cr, company_id, partner_ids, date_from):
+    """Last posted invoice date and untaxed revenue (invoices minus refunds)."""
+    cr.execute(
+        SQL(
+            """
+            SELECT am.commercial_partner_id,
+                   MAX(am.invoice_date) FILTER (WHERE am.move_type = 'out_invoice'),
+                   COALESCE(SUM(am.amount_untaxed_signed)
+                            FILTER (WHERE am.invoice_date >= %(date_from)s), 0.0)
+              FROM account_move am
+             WHERE am.company_id = %(company_id)s
+               AND am.state = 'posted'
+               AND am.move_type IN ('out_invoice', 'out_refund')
+               AND am.commercial_partner_id = ANY(%(partner_ids)s)
+             GROUP BY am.commercial_partner_id
+            """,
+            company_id=company_id,
+            partner_ids=list(partner_ids),
+            date_from=date_from,
+        )
+    )
+    return {
+        pid: {"last_invoice_date": last, "revenue": revenue}
+        for pid, last, revenue in cr.fetchall()
+    }
+
+
+def payment_signals(cr, company_id, partner_ids, date_from, today, excluded_move_ids=()):
+    """Invoices due in the window: how many were paid on time, how late the
+    others were (paid late, or still open past their due date), and the open
+    overdue amount in company currency.
+
+    The payment date of an invoice is the latest reconciliation date of its
+    receivable (payment term) lines. ``excluded_move_ids`` are left out (e.g.
+    invoices under an open dispute).
+    """
+    cr.execute(
+        SQL(
+            """
+            WITH inv AS (
+                SELECT am.id, am.commercial_partner_id, am.invoice_date_due,
+                       am.amount_residual_signed,
+                       am.payment_state IN ('paid', 'in_payment') AS is_paid
+                  FROM account_move am
+                 WHERE am.company_id = %(company_id)s
+                   AND am.state = 'posted'
+                   AND am.move_type = 'out_invoice'
+                   AND am.payment_state != 'reversed'
+                   AND am.commercial_partner_id = ANY(%(partner_ids)s)
+                   AND am.invoice_date_due IS NOT NULL
+                   AND am.id != ALL(%(excluded)s)
+                   AND (am.invoice_date_due >= %(date_from)s
+                        OR am.payment_state IN ('not_paid', 'partial'))
+            ), paid AS (
+                SELECT aml.move_id, MAX(apr.max_date) AS paid_date
+                  FROM account_move_line aml
+                  JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
+                 WHERE aml.move_id IN (SELECT id FROM inv)
+                   AND aml.display_type = 'payment_term'
+                 GROUP BY aml.move_id
+            ), judged AS (
+                SELECT inv.commercial_partner_id,
+                       inv.is_paid
+                           AND COALESCE(paid.paid_date, inv.invoice_date_due)
+                               <= inv.invoice_date_due AS on_time,
+                       CASE WHEN inv.is_paid
+                            THEN COALESCE(paid.paid_date, inv.invoice_date_due)
+                            ELSE %(today)s::date
+                       END - inv.invoice_date_due AS days_late,
+                       CASE WHEN NOT inv.is_paid AND inv.invoice_date_due < %(today)s
+                            THEN inv.amount_residual_signed ELSE 0.0
+                       END AS overdue
+                  FROM inv
+                  LEFT JOIN paid ON paid.move_id = inv.id
+                 WHERE inv.is_paid OR inv.invoice_date_due < %(today)s
+            )
+            SELECT commercial_partner_id,
+                   COUNT(*),
+                   COUNT(*) FILTER (WHERE on_time),
+                   COALESCE(AVG(days_late) FILTER (WHERE NOT on_time), 0.0),
+                   COALESCE(SUM(overdue), 0.0)
+              FROM judged
+             GROUP BY commercial_partner_id
+            """,
+            company_id=company_id,
+            partner_ids=list(partner_ids),
+            date_from=date_from,
+            today=today,
+            excluded=list(excluded_move_ids),
+        )
+    )
+    return {
+        pid: {
+            "invoice_due_count": due,
+            "invoice_on_time_count": on_time,
+            "invoice_late_count": due - on_time,
+            "avg_days_late": float(avg_late),
+            "overdue_amount": overdue,
+        }
+        for pid, due, on_time, avg_late, overdue in cr.fetchall()
+    }
+
+
+def message_counts(cr, partner_ids, date_from, company_id):
+    """Emails and logged notes with the customer in the window: messages on the
+    customer's own contact records and emails its contacts sent us about any
+    document of the company (or of no company). Each message counts once."""
+    cr.execute(
+        SQL(
+            """
+            WITH contact AS (
+                SELECT id, commercial_partner_id
+                  FROM res_partner
+                 WHERE commercial_partner_id = ANY(%(partner_ids)s)
+            ), msg AS (
+                SELECT m.id, c.commercial_partner_id
+                  FROM mail_message m
+                  JOIN contact c ON m.model = 'res.partner' AND m.res_id = c.id
+                 WHERE m.message_type IN ('email', 'comment')
+                   AND m.date >= %(date_from)s
+                 UNION
+                SELECT m.id, c.commercial_partner_id
+                  FROM mail_message m
+                  JOIN contact c ON m.author_id = c.id
+                 WHERE m.message_type = 'email'
+                   AND m.date >= %(date_from)s
+                   AND (m.record_company_id IS NULL
+                        OR m.record_company_id = %(company_id)s)
+            )
+            SELECT commercial_partner_id, COUNT(*) FROM msg GROUP BY 1
+            """,
+            partner_ids=list(partner_ids),
+            date_from=datetime.combine(date_from, time.min),
+            company_id=company_id,
+        )
+    )
+    return dict(cr.fetchall())
+
+
+def window_start(today, window_days):
+    return today - timedelta(days=window_days)
+
+
+def quantile_cuts(cr, company_id):
+    """The 101 percentiles of each ranked raw value over the company's scored
+    customers (those with history), in one pass."""
+    columns = [column for column, __ in RANKED_COMPONENTS.values()]
+    cr.execute(
+        SQL(
+            "SELECT %s FROM relationship_engagement "
+            "WHERE company_id = %s AND tier != 'new'",
+            SQL(", ").join(
+                SQL(
+                    "percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY %s)",
+                    QUANTILES,
+                    SQL.identifier(column),
+                )
+                for column in columns
+            ),
+            company_id,
+        )
+    )
+    row = cr.fetchone()
+    return {column: (cuts or []) for column, cuts in zip(columns, row)}
+
+
+def percentile_rank(value, cuts):
+    """Mid-rank of ``value`` among the sorted quantile cut points, 0-100."""
+    if not cuts:
+        return 50.0
+    low = bisect_left(cuts, value)
+    high = bisect_right(cuts, value)
+    return 100.0 * (low + high) / (2 * len(cuts))
+
+
+def payment_component(raw):
+    """100 x share of due invoices paid on time, less up to 30 points for the
+    average lateness (half a point a day) and 20 points while anything is
+    overdue. ``None`` when no invoice was due in the window."""
+    if not raw.get("invoice_due_count"):
+        return None
+    value = 100.0 * raw["invoice_on_time_count"] / raw["invoice_due_count"]
+    value -= min(MAX_LATENESS_PENALTY, (raw.get("avg_days_late") or 0.0) / 2.0)
+    if (raw.get("overdue_amount") or 0.0) > 0:
+        value -= OVERDUE_PENALTY
+    return max(0.0, min(100.0, value))
+
+
+def service_component(open_disputes):
+    if open_disputes is None:
+        return None
+    return max(0.0, 100.0 - DISPUTE_PENALTY * open_disputes)
+
+
+def components(raw, cuts):
+    """The seven 0-100 components of one customer; ``None`` where the signal
+    does not apply (no invoice due yet, no satisfaction data...)."""
+    result = {}
+    for name, (column, lower_is_better) in RANKED_COMPONENTS.items():
+        value = raw.get(column)
+        if value is None:
+            result[name] = None
+            continue
+        rank = percentile_rank(value, cuts.get(column) or [])
+        result[name] = 100.0 - rank if lower_is_better else rank
+    result["payment"] = payment_component(raw)
+    satisfaction = raw.get("satisfaction_value")
+    result["satisfaction"] = None if satisfaction is None else float(satisfaction)
+    result["service"] = service_component(raw.get("open_dispute_count"))
+    return {name: None if v is None else round(v, 1) for name, v in result.items()}
+
+
+def weighted_score(parts, weights):
+    """Weighted mean of the components that apply, weights renormalised."""
+    total = sum(weights[name] for name, value in parts.items() if value is not None)
+    if not total:
+        return None
+    score = sum(
+        weights[name] * value for name, value in parts.items() if value is not None
+    )
+    return round(score / total, 1)
+
+
+def tier_of(score, bounds):
+    """``bounds`` is ``[(tier, lower_bound), ...]`` from the best tier down."""
+    if score is None:
+        return "new"
+    for tier, lower in bounds:
+        if score >= lower:
+            return tier
+    return "dormant"

@@ -1,0 +1,818 @@
+import logging
+import threading
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, format_amount, split_every
+
+from ..engine import engagement as engine
+
+_logger = logging.getLogger(__name__)
+
+TIERS = [
+    ("champion", "Champion"),
+    ("engaged", "Engaged"),
+    ("steady", "Steady"),
+    ("at_risk", "At risk"),
+    ("dormant", "Dormant"),
+    ("new", "New"),
+]
+# Key of the PostgreSQL advisory lock taken per company while its scores are
+# recomputed (second key: the company id).
+ENGAGEMENT_LOCK_KEY = 72_410_301
+RAW_COLUMNS = (
+    "last_order_date",
+    "days_since_last_order",
+    "order_count",
+    "revenue",
+    "invoice_due_count",
+    "invoice_on_time_count",
+    "invoice_late_count",
+    "avg_days_late",
+    "overdue_amount",
+    "interaction_count",
+    "satisfaction_value",
+    "open_dispute_count",
+)
+RAW_TYPES = {
+    "last_order_date": "date",
+    "days_since_last_order": "int4",
+    "order_count": "int4",
+    "revenue": "numeric",
+    "invoice_due_count": "int4",
+    "invoice_on_time_count": "int4",
+    "invoice_late_count": "int4",
+    "avg_days_late": "float8",
+    "overdue_amount": "numeric",
+    "interaction_count": "int4",
+    "satisfaction_value": "float8",
+    "open_dispute_count": "int4",
+}
+
+
+class RelationshipEngagement(models.Model):
+    _name = "relationship.engagement"
+    _description = "Customer Engagement"
+    _order = "score desc, id"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one(
+        related="partner_id.user_id", string="Salesperson", readonly=True
+    )
+    tier = fields.Selection(TIERS, required=True, default="new", readonly=True)
+    score = fields.Float(digits=(5, 1), readonly=True, aggregator="avg")
+    score_previous = fields.Float(
+        string="Previous Score",
+        digits=(5, 1),
+        readonly=True,
+        help="Score of the last snapshot taken on an earlier day.",
+    )
+    score_trend = fields.Float(
+        string="Trend",
+        digits=(5, 1),
+        readonly=True,
+        aggregator="avg",
+        help="Change of the score since the previous snapshot.",
+    )
+    date_computed = fields.Datetime(string="Last Computed", readonly=True)
+    date_raw = fields.Datetime(string="Signals Read", readonly=True)
+    needs_recompute = fields.Boolean(readonly=True, index=True)
+    window_days = fields.Integer(string="Window (days)", readonly=True)
+
+    recency_score = fields.Float(string="Recency", digits=(5, 1), readonly=True)
+    frequency_score = fields.Float(string="Frequency", digits=(5, 1), readonly=True)
+    monetary_score = fields.Float(string="Monetary", digits=(5, 1), readonly=True)
+    payment_score = fields.Float(string="Payment", digits=(5, 1), readonly=True)
+    interaction_score = fields.Float(
+        string="Interactions", digits=(5, 1), readonly=True
+    )
+    satisfaction_score = fields.Float(
+        string="Satisfaction", digits=(5, 1), readonly=True
+    )
+    service_score = fields.Float(string="Service", digits=(5, 1), readonly=True)
+
+    last_order_date = fields.Date(readonly=True)
+    days_since_last_order = fields.Integer(readonly=True)
+    order_count = fields.Integer(string="Orders in Window", readonly=True)
+    revenue = fields.Monetary(string="Revenue in Window", readonly=True)
+    invoice_due_count = fields.Integer(string="Invoices Due", readonly=True)
+    invoice_on_time_count = fields.Integer(string="Paid on Time", readonly=True)
+    invoice_late_count = fields.Integer(string="Paid Late or Overdue", readonly=True)
+    avg_days_late = fields.Float(string="Average Days Late", readonly=True)
+    overdue_amount = fields.Monetary(readonly=True)
+    interaction_count = fields.Integer(string="Interactions in Window", readonly=True)
+    satisfaction_value = fields.Float(string="Satisfaction (0-100)", readonly=True)
+    open_dispute_count = fields.Integer(string="Open Disputes", readonly=True)
+
+    breakdown = fields.Html(
+        compute="_compute_breakdown", sanitize=False, string="Score Breakdown"
+    )
+    reasons = fields.Text(compute="_compute_breakdown", string="Reasons")
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "unique(partner_id, company_id)",
+            "A customer has one engagement record per company.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends(
+        "tier",
+        "score",
+        *(f"{name}_score" for name in engine.COMPONENTS),
+        *RAW_COLUMNS,
+        "window_days",
+    )
+    def _compute_breakdown(self):
+        labels = dict(self._fields["tier"]._description_selection(self.env))
+        present = self._engagement_optional_presence()
+        for record in self:
+            lines = record._engagement_reason_lines(present.get(record.id, set()))
+            record.reasons = "\n".join(
+                f"{label}: {'-' if value is None else f'{value:g}'} — {text}"
+                for label, value, text in lines
+            )
+            rows = Markup("").join(
+                Markup("<tr><td>%s</td><td class='text-end'>%s</td><td>%s</td></tr>")
+                % (label, "–" if value is None else f"{value:g}", text)
+                for label, value, text in lines
+            )
+            record.breakdown = Markup(
+                "<p><strong>%s</strong></p><table class='table table-sm'>"
+                "<tbody>%s</tbody></table>"
+            ) % (labels.get(record.tier, ""), rows)
+
+    def _engagement_optional_presence(self):
+        """``{id: {"satisfaction", "service"}}``: which optional components
+        were scored. NULL in the database means "does not apply", which the
+        ORM would read as 0, hence one query for the whole recordset."""
+        ids = [record_id for record_id in self.ids if isinstance(record_id, int)]
+        if not ids:
+            return {}
+        self.flush_recordset(["satisfaction_score", "service_score"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, satisfaction_score IS NOT NULL, service_score IS NOT NULL "
+                "FROM relationship_engagement WHERE id = ANY(%s)",
+                ids,
+            )
+        )
+        return {
+            record_id: {
+                name
+                for name, flag in (("satisfaction", sat), ("service", srv))
+                if flag
+            }
+            for record_id, sat, srv in self.env.cr.fetchall()
+        }
+
+    def _engagement_reason_lines(self, present=()):
+        """``[(component label, component value or None, reason in words)]``."""
+        self.ensure_one()
+        _ = self.env._
+        window = self.window_days or self.company_id.engagement_window_days
+        fmt = self._format_company_amount
+        if self.tier == "new":
+            return [
+                (
+                    _("History"),
+                    None,
+                    _("No confirmed order or posted invoice yet: a new customer."),
+                )
+            ]
+        lines = []
+        if self.last_order_date:
+            lines.append(
+                (
+                    _("Recency"),
+                    self.recency_score,
+                    _("Last order %(days)s days ago", days=self.days_since_last_order),
+                )
+            )
+        else:
+            lines.append(
+                (
+                    _("Recency"),
+                    self.recency_score,
+                    _(
+                        "No confirmed sale order; last invoice %(days)s days ago",
+                        days=self.days_since_last_order,
+                    ),
+                )
+            )
+        lines.append(
+            (
+                _("Frequency"),
+                self.frequency_score,
+                _(
+                    "%(count)s confirmed orders in the last %(window)s days",
+                    count=self.order_count,
+                    window=window,
+                ),
+            )
+        )
+        lines.append(
+            (
+                _("Monetary"),
+                self.monetary_score,
+                _(
+                    "%(amount)s invoiced (net of refunds) in the last %(window)s days",
+                    amount=fmt(self.revenue),
+                    window=window,
+                ),
+            )
+        )
+        if self.invoice_due_count:
+            text = _(
+                "%(on_time)s of %(due)s invoices paid on time",
+                on_time=self.invoice_on_time_count,
+                due=self.invoice_due_count,
+            )
+            if self.invoice_late_count:
+                text += _(
+                    "; %(late)s paid late or overdue, %(days)s days late on average",
+                    late=self.invoice_late_count,
+                    days=round(self.avg_days_late),
+                )
+            if self.overdue_amount > 0:
+                text += _("; %(amount)s overdue", amount=fmt(self.overdue_amount))
+        else:
+            text = _("No invoice due yet: not scored")
+        lines.append((_("Payment"), self.payment_score if self.invoice_due_count else None, text))
+        lines.append(
+            (
+                _("Interactions"),
+                self.interaction_score,
+                _(
+                    "%(count)s interactions in the last %(window)s days",
+                    count=self.interaction_count,
+                    window=window,
+                ),
+            )
+        )
+        satisfaction = self._engagement_optional_line(
+            present,
+            "satisfaction",
+            _("Satisfaction"),
+            _("Satisfaction %(value)s/100", value=round(self.satisfaction_value)),
+            _("No satisfaction feedback: not scored"),
+        )
+        service = self._engagement_optional_line(
+            present,
+            "service",
+            _("Service"),
+            _("%(count)s open disputes", count=self.open_dispute_count),
+            _("No dispute tracking: not scored"),
+        )
+        return lines + [satisfaction, service]
+
+    def _engagement_optional_line(self, present, component, label, text_present, text_absent):
+        if component in present:
+            return (label, self[f"{component}_score"], text_present)
+        return (label, None, text_absent)
+
+    def _format_company_amount(self, amount):
+        return format_amount(self.env, amount or 0.0, self.company_id.currency_id)
+
+    # ------------------------------------------------------------------
+    # Public API (web client buttons, server actions, XML-RPC)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def recompute_engagement(self, partner_ids=None):
+        """Recompute the engagement of the given partners (their commercial
+        entities), or of every customer when ``partner_ids`` is empty/None, in
+        each company the caller works in.
+
+        :param partner_ids: list of ``res.partner`` ids, or None for all
+        :return: dict ``{"computed": int, "new": int, "companies": [ids],
+                 "skipped_companies": [ids]}``; a company is skipped while
+                 another recompute of it runs.
+        """
+        if not self.env.user.has_group("relationship_mgmt.group_relationship_user"):
+            raise AccessError(
+                self.env._("Only Relationships users may recompute engagement scores.")
+            )
+        partners = None
+        if partner_ids:
+            partners = self._engagement_partners_from_ids(partner_ids)
+        elif not self.env.user.has_group(
+            "relationship_mgmt.group_relationship_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only Relationships managers may recompute the scores of every "
+                    "customer."
+                )
+            )
+        result = {"computed": 0, "new": 0, "companies": [], "skipped_companies": []}
+        for company in self.env.companies:
+            if partners is None:
+                counts = self._recompute_company(company, full=True)
+            else:
+                counts = self._recompute_company(
+                    company,
+                    partner_ids=partners.ids,
+                    create_new=company == self.env.company,
+                )
+            if counts is None:
+                result["skipped_companies"].append(company.id)
+                continue
+            result["companies"].append(company.id)
+            result["computed"] += counts["computed"]
+            result["new"] += counts["new"]
+        return result
+
+    def action_recompute(self):
+        """Recompute the selected engagement records (button, list action)."""
+        if not self:
+            return False
+        self.recompute_engagement(self.partner_id.ids)
+        return False
+
+    @api.model
+    def action_recompute_all(self):
+        """Manager button: recompute every customer of the current companies."""
+        result = self.recompute_engagement(None)
+        message = self.env._(
+            "%(count)s customers scored (%(new)s new).",
+            count=result["computed"],
+            new=result["new"],
+        )
+        if result["skipped_companies"]:
+            message += " " + self.env._(
+                "Some companies were skipped: a recompute is already running."
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Engagement recomputed"),
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Marking for incremental recompute (called by sale/account hooks)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _mark_for_recompute(self, partner_company_pairs):
+        """Flag ``(commercial partner id, company id)`` pairs for the
+        incremental recompute and wake its cron up."""
+        pairs = {(p, c) for p, c in partner_company_pairs if p and c}
+        if not pairs:
+            return
+        partner_ids, company_ids = zip(*sorted(pairs), strict=True)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO relationship_engagement
+                       (partner_id, company_id, tier, needs_recompute,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT p, c, 'new', TRUE, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                       %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM unnest(%(partners)s::int[], %(companies)s::int[]) AS v(p, c)
+                ON CONFLICT (partner_id, company_id)
+                DO UPDATE SET needs_recompute = TRUE
+                """,
+                uid=self.env.uid,
+                partners=list(partner_ids),
+                companies=list(company_ids),
+            )
+        )
+        self.invalidate_model(["needs_recompute"])
+        cron = self.env.ref(
+            "relationship_mgmt.ir_cron_engagement_incremental", raise_if_not_found=False
+        )
+        if cron:
+            # sudo: waking a cron up is a technical side effect of any document
+            # change; the cron itself runs with its own user and rights.
+            cron.sudo()._trigger(fields.Datetime.now() + timedelta(minutes=1))
+
+    # ------------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_recompute_all(self):
+        """Nightly: recompute every customer of every company, in batches that
+        commit, so an interrupted run resumes where it stopped."""
+        for company in self.env["res.company"].search([]):
+            self.with_company(company)._recompute_company(
+                company, full=True, commit=self._engagement_may_commit()
+            )
+            self._purge_snapshots(company)
+
+    @api.model
+    def _cron_recompute_marked(self):
+        """Every few minutes: recompute the customers whose documents changed."""
+        self.flush_model(["needs_recompute"])
+        self.env.cr.execute(
+            "SELECT DISTINCT company_id FROM relationship_engagement "
+            "WHERE needs_recompute"
+        )
+        company_ids = [row[0] for row in self.env.cr.fetchall()]
+        for company in self.env["res.company"].browse(company_ids):
+            self.with_company(company)._recompute_company(
+                company, marked_only=True, commit=self._engagement_may_commit()
+            )
+
+    # ------------------------------------------------------------------
+    # The computation
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _engagement_may_commit(self):
+        return not getattr(threading.current_thread(), "testing", False)
+
+    @api.model
+    def _engagement_partners_from_ids(self, partner_ids):
+        if not isinstance(partner_ids, list | tuple) or not all(
+            isinstance(pid, int) and not isinstance(pid, bool) for pid in partner_ids
+        ):
+            raise UserError(
+                self.env._("Partner ids must be a list of integers, got %(value)r.",
+                           value=partner_ids)
+            )
+        partners = self.env["res.partner"].browse(partner_ids).exists()
+        missing = set(partner_ids) - set(partners.ids)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Unknown partner ids: %(ids)s.",
+                    ids=", ".join(str(pid) for pid in sorted(missing)),
+                )
+            )
+        partners.check_access("read")
+        return partners.commercial_partner_id
+
+    def _recompute_company(
+        self,
+        company,
+        partner_ids=None,
+        full=False,
+        marked_only=False,
+        create_new=False,
+        commit=False,
+        batch_size=5000,
+    ):
+        """Recompute the engagement of one company's customers.
+
+        - ``full``: every customer of the company; resumes an interrupted run;
+        - ``marked_only``: the records flagged by ``_mark_for_recompute``;
+        - otherwise the commercial partners ``partner_ids`` (rows are created
+          for them when they have documents in the company, or ``create_new``).
+
+        Returns ``{"computed": n, "new": n}`` or None when another recompute of
+        the company holds its lock.
+        """
+        cr = self.env.cr
+        # Raw SQL below reads documents and writes scores: flush pending ORM
+        # writes first so the SQL sees them.
+        self.env.flush_all()
+        cr.execute(
+            SQL("SELECT pg_try_advisory_lock(%s, %s)", ENGAGEMENT_LOCK_KEY, company.id)
+        )
+        if not cr.fetchone()[0]:
+            _logger.info("Engagement of %s is being recomputed elsewhere: skipped", company.name)
+            return None
+        try:
+            return self._recompute_company_locked(
+                company, partner_ids, full, marked_only, create_new, commit, batch_size
+            )
+        finally:
+            cr.execute(
+                SQL("SELECT pg_advisory_unlock(%s, %s)", ENGAGEMENT_LOCK_KEY, company.id)
+            )
+            self.invalidate_model()
+
+    def _recompute_company_locked(
+        self, company, partner_ids, full, marked_only, create_new, commit, batch_size
+    ):
+        cr = self.env.cr
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self.with_company(company))
+        date_from = engine.window_start(today, company.engagement_window_days)
+        if full:
+            run_start = company.engagement_run_started_at or now
+            if not company.engagement_run_started_at:
+                company.sudo().engagement_run_started_at = run_start  # sudo: run state
+                company.flush_recordset(["engagement_run_started_at"])
+            target = engine.population_ids(cr, company.id)
+            cr.execute(
+                SQL(
+                    "SELECT partner_id FROM relationship_engagement "
+                    "WHERE company_id = %s AND date_raw >= %s",
+                    company.id,
+                    run_start,
+                )
+            )
+            already = {row[0] for row in cr.fetchall()}
+            pending = [pid for pid in target if pid not in already]
+        elif marked_only:
+            cr.execute(
+                SQL(
+                    "SELECT partner_id FROM relationship_engagement "
+                    "WHERE company_id = %s AND needs_recompute ORDER BY partner_id "
+                    "FOR UPDATE SKIP LOCKED",
+                    company.id,
+                )
+            )
+            target = pending = [row[0] for row in cr.fetchall()]
+        else:
+            wanted = sorted(set(partner_ids))
+            if create_new:
+                target = wanted
+            else:
+                population = set(engine.population_ids(cr, company.id))
+                cr.execute(
+                    SQL(
+                        "SELECT partner_id FROM relationship_engagement "
+                        "WHERE company_id = %s AND partner_id = ANY(%s)",
+                        company.id,
+                        wanted,
+                    )
+                )
+                population.update(row[0] for row in cr.fetchall())
+                target = [pid for pid in wanted if pid in population]
+            pending = target
+
+        # Phase 1: raw signals, batch by batch (committed when allowed, so an
+        # interrupted full run resumes with the partners not read yet).
+        for batch in split_every(batch_size, pending, list):
+            raw = self._engagement_read_signals(company, batch, date_from, today)
+            self._engagement_write_raw(company, raw, now)
+            if commit:
+                cr.commit()  # pylint: disable=invalid-commit
+
+        # Phase 2: rank against the whole company, score, snapshot.
+        cuts = engine.quantile_cuts(cr, company.id)
+        counts = {"computed": 0, "new": 0}
+        for batch in split_every(batch_size, target, list):
+            batch_counts = self._engagement_write_scores(company, batch, cuts, today)
+            counts["computed"] += batch_counts["computed"]
+            counts["new"] += batch_counts["new"]
+            if commit:
+                cr.commit()  # pylint: disable=invalid-commit
+        if full:
+            company.sudo().engagement_run_started_at = False  # sudo: run state
+            company.flush_recordset(["engagement_run_started_at"])
+            if commit:
+                cr.commit()  # pylint: disable=invalid-commit
+        return counts
+
+    def _engagement_read_signals(self, company, partner_ids, date_from, today):
+        """``{partner_id: {raw column: value}}`` for a batch, one query per signal."""
+        cr = self.env.cr
+        orders = engine.order_signals(cr, company.id, partner_ids, date_from)
+        invoices = engine.invoice_signals(cr, company.id, partner_ids, date_from)
+        payments = engine.payment_signals(
+            cr,
+            company.id,
+            partner_ids,
+            date_from,
+            today,
+            excluded_move_ids=self._engagement_excluded_invoice_ids(company, partner_ids),
+        )
+        interactions = self._engagement_interaction_counts(company, partner_ids, date_from)
+        satisfaction = self._engagement_satisfaction_values(company, partner_ids, date_from)
+        disputes = self._engagement_open_dispute_counts(company, partner_ids)
+        result = {}
+        for pid in partner_ids:
+            order = orders.get(pid, {})
+            invoice = invoices.get(pid, {})
+            payment = payments.get(pid, {})
+            last_purchase = order.get("last_order_date") or invoice.get("last_invoice_date")
+            has_history = bool(order or invoice)
+            result[pid] = {
+                "has_history": has_history,
+                "last_order_date": order.get("last_order_date"),
+                "days_since_last_order": (today - last_purchase).days
+                if last_purchase
+                else None,
+                "order_count": order.get("order_count", 0) if has_history else None,
+                "revenue": invoice.get("revenue", 0.0) if has_history else None,
+                "invoice_due_count": payment.get("invoice_due_count", 0),
+                "invoice_on_time_count": payment.get("invoice_on_time_count", 0),
+                "invoice_late_count": payment.get("invoice_late_count", 0),
+                "avg_days_late": payment.get("avg_days_late", 0.0),
+                "overdue_amount": payment.get("overdue_amount", 0.0),
+                "interaction_count": interactions.get(pid, 0) if has_history else None,
+                "satisfaction_value": satisfaction.get(pid),
+                "open_dispute_count": None
+                if disputes is None
+                else disputes.get(pid, 0),
+            }
+        return result
+
+    def _engagement_write_raw(self, company, raw, now):
+        """Upsert the raw signals of a batch in one statement."""
+        if not raw:
+            return
+        ids = list(raw)
+        arrays = [[raw[pid][column] for pid in ids] for column in RAW_COLUMNS]
+        tiers = ["scored" if raw[pid]["has_history"] else "new" for pid in ids]
+        columns = SQL(", ").join(SQL.identifier(column) for column in RAW_COLUMNS)
+        unnest = SQL(", ").join(
+            SQL("%s::%s[]", values, SQL(RAW_TYPES[column]))
+            for column, values in zip(RAW_COLUMNS, arrays, strict=True)
+        )
+        updates = SQL(", ").join(
+            SQL("%s = EXCLUDED.%s", SQL.identifier(column), SQL.identifier(column))
+            for column in RAW_COLUMNS
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO relationship_engagement
+                       (partner_id, company_id, tier, window_days, date_raw,
+                        needs_recompute, create_uid, create_date, write_uid,
+                        write_date, %(columns)s)
+                SELECT v.partner_id, %(company)s,
+                       CASE WHEN v.kind = 'new' THEN 'new' ELSE 'dormant' END,
+                       %(window)s, %(now)s, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s,
+                       %(columns)s
+                  FROM unnest(%(partners)s::int[], %(kinds)s::varchar[], %(unnest)s)
+                       AS v(partner_id, kind, %(columns)s)
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                       window_days = EXCLUDED.window_days,
+                       date_raw = EXCLUDED.date_raw,
+                       needs_recompute = FALSE,
+                       tier = CASE WHEN EXCLUDED.tier = 'new' THEN 'new'
+                                   WHEN relationship_engagement.tier = 'new'
+                                   THEN 'dormant'
+                                   ELSE relationship_engagement.tier END,
+                       write_uid = EXCLUDED.write_uid,
+                       write_date = EXCLUDED.write_date,
+                       %(updates)s
+                """,
+                columns=columns,
+                company=company.id,
+                window=company.engagement_window_days,
+                now=now,
+                uid=self.env.uid,
+                partners=ids,
+                kinds=tiers,
+                unnest=unnest,
+                updates=updates,
+            )
+        )
+
+    def _engagement_write_scores(self, company, partner_ids, cuts, today):
+        """Score a batch from its stored raw signals, write scores, tiers and
+        trends in one statement, then snapshot them in one statement."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT e.id, e.tier = 'new', %(columns)s, prev.score
+                  FROM relationship_engagement e
+                  LEFT JOIN LATERAL (
+                        SELECT s.score
+                          FROM relationship_engagement_snapshot s
+                         WHERE s.partner_id = e.partner_id
+                           AND s.company_id = e.company_id
+                           AND s.date < %(today)s
+                         ORDER BY s.date DESC
+                         LIMIT 1
+                       ) prev ON TRUE
+                 WHERE e.company_id = %(company)s AND e.partner_id = ANY(%(partners)s)
+                """,
+                columns=SQL(", ").join(
+                    SQL("e.%s", SQL.identifier(column)) for column in RAW_COLUMNS
+                ),
+                today=today,
+                company=company.id,
+                partners=list(partner_ids),
+            )
+        )
+        weights = company._get_engagement_weights()
+        bounds = company._get_engagement_tier_bounds()
+        rows = cr.fetchall()
+        updates = {name: [] for name in ("id", "score", "tier", "previous", "trend")}
+        parts_by_name = {name: [] for name in engine.COMPONENTS}
+        new_count = 0
+        for row in rows:
+            record_id, is_new = row[0], row[1]
+            raw = dict(zip(RAW_COLUMNS, row[2:-1], strict=True))
+            previous = row[-1]
+            if is_new:
+                parts = dict.fromkeys(engine.COMPONENTS)
+                score = None
+                new_count += 1
+            else:
+                raw = {k: float(v) if k in ("revenue", "overdue_amount") and v is not None
+                       else v for k, v in raw.items()}
+                parts = engine.components(raw, cuts)
+                score = engine.weighted_score(parts, weights)
+            updates["id"].append(record_id)
+            updates["score"].append(score)
+            updates["tier"].append(engine.tier_of(score, bounds))
+            updates["previous"].append(previous)
+            updates["trend"].append(
+                None if score is None or previous is None else round(score - previous, 1)
+            )
+            for name in engine.COMPONENTS:
+                parts_by_name[name].append(parts[name])
+        if not rows:
+            return {"computed": 0, "new": 0}
+        now = fields.Datetime.now()
+        component_columns = [SQL.identifier(f"{name}_score") for name in engine.COMPONENTS]
+        cr.execute(
+            SQL(
+                """
+                UPDATE relationship_engagement e
+                   SET score = v.score, tier = v.tier, score_previous = v.previous,
+                       score_trend = v.trend, date_computed = %(now)s,
+                       write_date = %(now)s, write_uid = %(uid)s,
+                       %(component_sets)s
+                  FROM unnest(%(ids)s::int[], %(scores)s::float8[], %(tiers)s::varchar[],
+                              %(previous)s::float8[], %(trends)s::float8[],
+                              %(component_arrays)s)
+                       AS v(id, score, tier, previous, trend, %(component_names)s)
+                 WHERE e.id = v.id
+                """,
+                now=now,
+                uid=self.env.uid,
+                component_sets=SQL(", ").join(
+                    SQL("%s = v.%s", column, column) for column in component_columns
+                ),
+                ids=updates["id"],
+                scores=updates["score"],
+                tiers=updates["tier"],
+                previous=updates["previous"],
+                trends=updates["trend"],
+                component_arrays=SQL(", ").join(
+                    SQL("%s::float8[]", parts_by_name[name]) for name in engine.COMPONENTS
+                ),
+                component_names=SQL(", ").join(component_columns),
+            )
+        )
+        self.env["relationship.engagement.snapshot"]._snapshot_engagements(
+            updates["id"], today
+        )
+        return {"computed": len(rows), "new": new_count}
+
+    @api.model
+    def _purge_snapshots(self, company):
+        today = fields.Date.context_today(self.with_company(company))
+        limit = today - timedelta(days=company.engagement_snapshot_retention_days)
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM relationship_engagement_snapshot "
+                "WHERE company_id = %s AND date < %s",
+                company.id,
+                limit,
+            )
+        )
+        self.env["relationship.engagement.snapshot"].invalidate_model()
+
+    # ------------------------------------------------------------------
+    # Hooks other features extend (each one query per batch)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _engagement_interaction_counts(self, company, partner_ids, date_from):
+        """``{partner_id: count}`` of interactions in the window."""
+        return engine.message_counts(self.env.cr, partner_ids, date_from, company.id)
+
+    @api.model
+    def _engagement_satisfaction_values(self, company, partner_ids, date_from):
+        """``{partner_id: 0-100}`` satisfaction; partners without feedback are
+        left out (the component then does not apply)."""
+        return {}
+
+    @api.model
+    def _engagement_open_dispute_counts(self, company, partner_ids):
+        """``{partner_id: open disputes}``, or None when no module tracks
+        disputes (the service component then does not apply)."""
+        return None
+
+    @api.model
+    def _engagement_excluded_invoice_ids(self, company, partner_ids):
+        """Invoices left out of payment behaviour (e.g. under open dispute)."""
+        return []

@@ -1,0 +1,91 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+from .relationship_engagement import TIERS
+
+
+class RelationshipEngagementSnapshot(models.Model):
+    _name = "relationship.engagement.snapshot"
+    _description = "Customer Engagement Snapshot"
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, ondelete="cascade"
+    )
+    date = fields.Date(required=True, readonly=True, index=True)
+    score = fields.Float(digits=(5, 1), readonly=True, aggregator="avg")
+    tier = fields.Selection(TIERS, readonly=True)
+    recency_score = fields.Float(string="Recency", readonly=True, aggregator="avg")
+    frequency_score = fields.Float(string="Frequency", readonly=True, aggregator="avg")
+    monetary_score = fields.Float(string="Monetary", readonly=True, aggregator="avg")
+    payment_score = fields.Float(string="Payment", readonly=True, aggregator="avg")
+    interaction_score = fields.Float(
+        string="Interactions", readonly=True, aggregator="avg"
+    )
+    satisfaction_score = fields.Float(
+        string="Satisfaction", readonly=True, aggregator="avg"
+    )
+    service_score = fields.Float(string="Service", readonly=True, aggregator="avg")
+
+    _sql_constraints = [
+        (
+            "partner_company_date_uniq",
+            "unique(partner_id, company_id, date)",
+            "One engagement snapshot per customer, company and day.",
+        ),
+    ]
+
+    def _snapshot_engagements(self, engagement_ids, date):
+        """Copy the current scores of ``relationship.engagement`` rows into
+        today's snapshots, replacing a snapshot taken earlier the same day."""
+        if not engagement_ids:
+            return
+        columns = (
+            "score",
+            "tier",
+            "recency_score",
+            "frequency_score",
+            "monetary_score",
+            "payment_score",
+            "interaction_score",
+            "satisfaction_score",
+            "service_score",
+        )
+        names = SQL(", ").join(SQL.identifier(column) for column in columns)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO relationship_engagement_snapshot
+                       (partner_id, company_id, date, create_uid, create_date,
+                        write_uid, write_date, %(names)s)
+                SELECT e.partner_id, e.company_id, %(date)s, %(uid)s,
+                       NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC',
+                       %(source)s
+                  FROM relationship_engagement e
+                 WHERE e.id = ANY(%(ids)s)
+                ON CONFLICT (partner_id, company_id, date) DO UPDATE SET %(updates)s
+                """,
+                names=names,
+                date=date,
+                uid=self.env.uid,
+                source=SQL(", ").join(
+                    SQL("e.%s", SQL.identifier(column)) for column in columns
+                ),
+                ids=list(engagement_ids),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", SQL.identifier(c), SQL.identifier(c))
+                    for c in columns
+                ),
+            )
+        )
+        self.invalidate_model()

@@ -1,0 +1,97 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .relationship_engagement import TIERS
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    engagement_ids = fields.One2many(
+        "relationship.engagement", "partner_id", string="Engagement by Company"
+    )
+    engagement_id = fields.Many2one(
+        "relationship.engagement",
+        compute="_compute_engagement",
+        string="Engagement",
+        help="Engagement of the commercial entity in the current company.",
+    )
+    engagement_score = fields.Float(
+        compute="_compute_engagement",
+        search="_search_engagement_score",
+        digits=(5, 1),
+        string="Engagement Score",
+    )
+    engagement_tier = fields.Selection(
+        TIERS,
+        compute="_compute_engagement",
+        search="_search_engagement_tier",
+        string="Engagement Tier",
+    )
+    engagement_trend = fields.Float(
+        compute="_compute_engagement", digits=(5, 1), string="Engagement Trend"
+    )
+    engagement_date = fields.Datetime(
+        compute="_compute_engagement", string="Engagement Computed"
+    )
+    engagement_breakdown = fields.Html(
+        compute="_compute_engagement", sanitize=False, string="Engagement Breakdown"
+    )
+
+    @api.depends_context("company")
+    @api.depends(
+        "commercial_partner_id.engagement_ids.score",
+        "commercial_partner_id.engagement_ids.tier",
+    )
+    def _compute_engagement(self):
+        Engagement = self.env["relationship.engagement"]
+        commercial = self.commercial_partner_id
+        engagements = Engagement.search(
+            [
+                ("partner_id", "in", commercial.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {engagement.partner_id.id: engagement for engagement in engagements}
+        for partner in self:
+            engagement = by_partner.get(partner.commercial_partner_id.id, Engagement)
+            partner.engagement_id = engagement
+            partner.engagement_score = engagement.score
+            partner.engagement_tier = engagement.tier or False
+            partner.engagement_trend = engagement.score_trend
+            partner.engagement_date = engagement.date_computed
+            partner.engagement_breakdown = engagement.breakdown
+
+    def _search_engagement_tier(self, operator, value):
+        return self._search_engagement_field("tier", operator, value)
+
+    def _search_engagement_score(self, operator, value):
+        return self._search_engagement_field("score", operator, value)
+
+    def _search_engagement_field(self, fname, operator, value):
+        """Partners whose commercial entity's engagement in the current company
+        matches ``fname operator value``."""
+        engagement_query = self.env["relationship.engagement"]._search(
+            [(fname, operator, value), ("company_id", "=", self.env.company.id)]
+        )
+        return [
+            (
+                "commercial_partner_id",
+                "in",
+                engagement_query.subselect(SQL.identifier("relationship_engagement", "partner_id")),
+            )
+        ]
+
+    def action_view_engagement_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_mgmt.relationship_engagement_snapshot_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_by_date": 0}
+        return action
+
+    def action_recompute_engagement(self):
+        """Server action / button: recompute the selected partners now."""
+        self.env["relationship.engagement"].recompute_engagement(self.ids)
+        return True
