@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`): a throw-away database with both
+# addons, every test (addon tests through pytest-odoo, then tests/ with the
+# install/upgrade/uninstall, XML-RPC, static and lint checks), one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+ROOT=$PWD
+PYTHON=${PYTHON:-python3}
+ODOO=${ODOO:-"$PYTHON -m odoo"}
+MODULES=relationship_mgmt,relationship_brm
+
+$PYTHON tools/preflight.py || exit 2
+
+DB=${RELATIONSHIP_TEST_DB:-relationship_test_$$}
+RPC_DB=${DB}_rpc
+BENCH_DB=${DB}_bench
+LOG=$(mktemp -t relationship_install.XXXXXX)
+cleanup() {
+    dropdb --if-exists "$RPC_DB" >/dev/null 2>&1
+    dropdb --if-exists "$BENCH_DB" >/dev/null 2>&1
+    dropdb --if-exists "$DB" >/dev/null 2>&1
+    rm -f "$LOG"
+}
+trap cleanup EXIT
+cleanup
+
+echo "Installing $MODULES in throw-away database $DB..."
+# shellcheck disable=SC2086
+$ODOO -d "$DB" --addons-path="$ROOT/addons" -i "$MODULES" --without-demo=all \
+    --stop-after-init --log-level=warn >"$LOG" 2>&1
+rc=$?
+# An install that logs an error, or a warning about our addons, is a failure.
+problems=$(grep -E " (ERROR|CRITICAL) |WARNING .*relationship_(mgmt|brm)" "$LOG")
+if [ $rc -ne 0 ] || [ -n "$problems" ]; then
+    echo "Installation of $MODULES failed (exit $rc):"
+    tail -n 60 "$LOG"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+# Copies for the tests that need a database of their own (a live XML-RPC
+# server, the benchmark smoke run): pytest-odoo keeps $DB open.
+for copy in "$RPC_DB" "$BENCH_DB"; do
+    createdb -T "$DB" "$copy" || { echo "0 passed, 1 failed"; exit 1; }
+done
+
+RELATIONSHIP_RPC_DB=$RPC_DB RELATIONSHIP_BENCH_DB=$BENCH_DB RELATIONSHIP_ADDONS=$ROOT/addons \
+    $PYTHON -m pytest addons tests \
+    --odoo-database="$DB" --odoo-addons-path="$ROOT/addons" --odoo-log-level=warn \
+    -p no:cacheprovider -q -rfEs "$@"
