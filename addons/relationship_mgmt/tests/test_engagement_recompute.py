@@ -1,0 +1,184 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.sql_db import db_connect
+from odoo.tests import tagged
+
+from ..models.relationship_engagement import ENGAGEMENT_LOCK_KEY
+from .common import TODAY, RelationshipCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestEngagementRecompute(RelationshipCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_2 = cls.setup_other_company(name="Second Company")["company"]
+
+    def test_each_company_scores_from_its_own_documents(self):
+        shared = self._customer("Shared Customer")
+        self._order(shared, 10, 200.0)
+        for days_ago in (20, 50, 80):
+            self._order(shared, days_ago, 700.0, company=self.company_2)
+        self._invoice(shared, 20, 700.0, company=self.company_2)
+
+        both = self.Engagement.with_context(
+            allowed_company_ids=[self.env.company.id, self.company_2.id]
+        )
+        result = both.recompute_engagement([shared.id])
+
+        self.assertCountEqual(result["companies"], [self.env.company.id, self.company_2.id])
+        first = self._engagement(shared)
+        second = self._engagement(shared, self.company_2)
+        self.assertEqual((first.order_count, first.revenue), (1, 0.0))
+        self.assertEqual((second.order_count, second.revenue), (3, 700.0))
+        self.assertEqual(second.days_since_last_order, 20)
+        # A user of the first company only never sees the second company's row.
+        visible = self.Engagement.with_user(self.user_relationship).search(
+            [("partner_id", "=", shared.id)]
+        )
+        self.assertEqual(visible, first)
+
+    def test_document_changes_mark_customer_and_cron_recomputes(self):
+        customer = self._customer("Marked Customer")
+        order = self._order(customer, 0, 300.0)
+        engagement = self._engagement(customer)
+        self.assertTrue(engagement.needs_recompute, "confirming an order marks")
+        self.assertEqual(engagement.tier, "new")
+
+        self.Engagement._cron_recompute_marked()
+
+        engagement.invalidate_recordset()
+        self.assertFalse(engagement.needs_recompute)
+        self.assertEqual(engagement.order_count, 1)
+        self.assertNotEqual(engagement.tier, "new")
+
+        invoice = self._invoice(customer, 0, 300.0)
+        self.assertTrue(engagement.needs_recompute, "posting an invoice marks")
+        self.Engagement._cron_recompute_marked()
+        self.assertFalse(engagement.needs_recompute)
+        self.assertAlmostEqual(engagement.revenue, 300.0)
+
+        self._pay(invoice, 0)
+        self.assertTrue(engagement.needs_recompute, "reconciling a payment marks")
+        self.Engagement._cron_recompute_marked()
+        self.assertEqual(engagement.invoice_on_time_count, 1)
+
+        order._action_cancel()
+        self.assertTrue(engagement.needs_recompute, "cancelling an order marks")
+        self.Engagement._cron_recompute_marked()
+        self.assertEqual(engagement.order_count, 0)
+
+    def test_snapshot_per_day_and_trend_since_previous_day(self):
+        customer = self._customer("Trending")
+        other = self._customer("Reference")
+        self._order(other, 5, 1000.0)
+        self._order(customer, 200, 100.0)
+        self._recompute(customer, other)
+        engagement = self._engagement(customer)
+        first_score = engagement.score
+        self._recompute(customer, other)  # same day: the snapshot is replaced
+        Snapshot = self.env["relationship.engagement.snapshot"]
+        self.assertEqual(Snapshot.search_count([("partner_id", "=", customer.id)]), 1)
+
+        with freeze_time(TODAY + timedelta(days=1)):
+            for days_ago in (1, 2, 3):
+                self._order(customer, days_ago - 1, 2000.0)
+            self._recompute(customer, other)
+
+        snapshots = Snapshot.search([("partner_id", "=", customer.id)], order="date")
+        self.assertEqual(snapshots.mapped("date"), [TODAY, TODAY + timedelta(days=1)])
+        self.assertEqual(snapshots[0].score, first_score)
+        self.assertEqual(engagement.score_previous, first_score)
+        self.assertAlmostEqual(engagement.score_trend, engagement.score - first_score)
+        self.assertGreater(engagement.score_trend, 0)
+
+    def test_old_snapshots_purged_after_retention(self):
+        customer = self._customer("Historic")
+        self._order(customer, 5)
+        self.env.company.engagement_snapshot_retention_days = 30
+        with freeze_time(TODAY - timedelta(days=40)):
+            self._recompute(customer)
+        self._recompute(customer)
+        Snapshot = self.env["relationship.engagement.snapshot"]
+        self.assertEqual(Snapshot.search_count([("partner_id", "=", customer.id)]), 2)
+
+        self.Engagement._purge_snapshots(self.env.company)
+
+        remaining = Snapshot.search([("partner_id", "=", customer.id)])
+        self.assertEqual(remaining.mapped("date"), [TODAY])
+
+    def test_recompute_skips_company_locked_by_another_worker(self):
+        customer = self._customer("Locked")
+        self._order(customer, 5)
+        with db_connect(self.env.cr.dbname).cursor() as other_worker:
+            other_worker.execute(
+                "SELECT pg_advisory_lock(%s, %s)", [ENGAGEMENT_LOCK_KEY, self.env.company.id]
+            )
+            result = self._recompute(customer)
+            other_worker.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", [ENGAGEMENT_LOCK_KEY, self.env.company.id]
+            )
+        self.assertEqual(result["skipped_companies"], [self.env.company.id])
+        self.assertEqual(result["computed"], 0)
+        self.assertFalse(self._engagement(customer).date_computed)
+        self.assertEqual(self._recompute(customer)["computed"], 1)
+
+    def test_full_recompute_resumes_interrupted_run(self):
+        done = self._customer("Already Read")
+        pending = self._customer("Not Read Yet")
+        self._order(done, 5, 100.0)
+        self._order(pending, 5, 100.0)
+        run_start = fields.Datetime.now() - timedelta(hours=1)
+        self.env.company.engagement_run_started_at = run_start
+        # The interrupted run had read "done"'s signals (before its new order).
+        self._recompute(done)
+        engagement_done = self._engagement(done)
+        self._order(done, 1, 100.0)
+        engagement_done.invalidate_recordset()
+
+        counts = self.Engagement._recompute_company(self.env.company, full=True)
+
+        self.assertEqual(counts["computed"], 2)
+        self.assertFalse(self.env.company.engagement_run_started_at)
+        # Resumed, not restarted: "done" keeps the signals read by the first run.
+        self.assertEqual(engagement_done.order_count, 1)
+        self.assertEqual(self._engagement(pending).order_count, 1)
+        self.assertTrue(self._engagement(pending).date_computed)
+
+    def test_query_count_does_not_grow_with_customers(self):
+        def queries_for(count, prefix):
+            customers = self.env["res.partner"]
+            for index in range(count):
+                customer = self._customer(f"{prefix} {index}")
+                self._order(customer, index + 1, 100.0 * (index + 1))
+                self._invoice(customer, index + 1, 100.0 * (index + 1))
+                customers |= customer
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self.Engagement.recompute_engagement(customers.ids)
+            return self.env.cr.sql_log_count - before
+
+        queries_for(1, "Warm-up")  # fills the registry caches (groups, xmlids)
+        small = queries_for(2, "Small")
+        large = queries_for(12, "Large")
+        self.assertEqual(small, large)
+
+    def test_partner_search_by_tier_and_score(self):
+        top = self._customer("Top")
+        low = self._customer("Low")
+        for days_ago in (3, 30, 60):
+            self._order(top, days_ago, 5000.0)
+        self._order(low, 330, 10.0)
+        self._recompute(top, low)
+        top_tier = self._engagement(top).tier
+
+        Partner = self.env["res.partner"]
+        self.assertIn(top, Partner.search([("engagement_tier", "=", top_tier)]))
+        self.assertNotIn(low, Partner.search([("engagement_tier", "=", top_tier)]))
+        above = Partner.search([("engagement_score", ">", self._engagement(low).score)])
+        self.assertIn(top, above)
+        self.assertNotIn(low, above)

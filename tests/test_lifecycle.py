@@ -1,0 +1,123 @@
+"""The life of the addons in a database of their own, as an administrator
+lives it: install with demo data, upgrade, uninstall, with a clean log and
+nothing left behind.
+
+One fresh database for the whole module (a few minutes): the fixture runs the
+three steps in order and the tests check one step each.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from conftest import (
+    ADDONS_PATH,
+    MODULES,
+    create_database,
+    drop_database,
+    log_problems,
+    new_database_name,
+    query,
+    run_odoo,
+)
+
+pytestmark = pytest.mark.timeout(1200)
+
+UNINSTALL = f"""
+modules = env["ir.module.module"].search([("name", "in", {list(MODULES)!r})])
+modules.button_immediate_uninstall()
+env.cr.commit()
+"""
+TABLES = ("relationship_engagement", "relationship_engagement_snapshot")
+
+
+@dataclass
+class Step:
+    returncode: int
+    log: str
+    states: dict  # {module: state} right after the step
+
+    def check(self, expected_state):
+        tail = "\n".join(self.log.splitlines()[-60:])
+        assert self.returncode == 0, f"Odoo exited with {self.returncode}:\n{tail}"
+        problems = log_problems(self.log)
+        assert not problems, "\n".join(problems)
+        assert self.states == dict.fromkeys(MODULES, expected_state)
+
+
+def module_states(database):
+    rows = query(
+        database,
+        "SELECT name, state FROM ir_module_module WHERE name IN %s",
+        [MODULES],
+    )
+    return dict(rows)
+
+
+@pytest.fixture(scope="module")
+def lifecycle():
+    """``(database, {step name: Step})``; the steps after a failed one are
+    not run."""
+    database = new_database_name("lifecycle")
+    modules = ",".join(MODULES)
+    commands = {
+        # No --without-demo: demo data is loaded.
+        "install": ["-d", database, ADDONS_PATH, "-i", modules, "--stop-after-init"],
+        "upgrade": ["-d", database, ADDONS_PATH, "-u", modules, "--stop-after-init"],
+        "uninstall": ["shell", "-d", database, ADDONS_PATH, "--no-http"],
+    }
+    steps = {}
+    create_database(database)
+    try:
+        for name, args in commands.items():
+            stdin = UNINSTALL if name == "uninstall" else None
+            result = run_odoo(*args, "--log-level=warn", stdin=stdin)
+            steps[name] = Step(
+                result.returncode, result.stdout, module_states(database)
+            )
+            if result.returncode:
+                break
+        yield database, steps
+    finally:
+        drop_database(database)
+
+
+def step(lifecycle, name):
+    steps = lifecycle[1]
+    if name not in steps:
+        pytest.skip(f"not run: an earlier step failed ({', '.join(steps)})")
+    return steps[name]
+
+
+def test_install_with_demo_data(lifecycle):
+    step(lifecycle, "install").check("installed")
+    database = lifecycle[0]
+    demo = query(
+        database,
+        "SELECT bool_and(demo) FROM ir_module_module WHERE name IN %s",
+        [MODULES],
+    )
+    assert demo == [(True,)]
+
+
+def test_upgrade(lifecycle):
+    step(lifecycle, "upgrade").check("installed")
+
+
+def test_uninstall_removes_modules_tables_and_columns(lifecycle):
+    step(lifecycle, "uninstall").check("uninstalled")
+    database = lifecycle[0]
+    tables = query(
+        database,
+        "SELECT table_name FROM information_schema.tables WHERE table_name IN %s",
+        [TABLES],
+    )
+    assert tables == []
+    columns = query(
+        database,
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_name IN ('res_partner', 'res_company')"
+        " AND column_name LIKE %s",
+        ["engagement\\_%"],
+    )
+    assert columns == []

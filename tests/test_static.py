@@ -1,0 +1,176 @@
+"""What can be checked without running Odoo: XML files, manifests, access
+rights of every model, and the addons' test modules."""
+
+import ast
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from odoo.modules.module import get_module_path
+
+from conftest import ADDONS
+
+ADDON_DIRS = sorted(path.parent for path in ADDONS.glob("*/__manifest__.py"))
+OUR_ADDONS = {path.name: path for path in ADDON_DIRS}
+XML_FILES = sorted(ADDONS.rglob("*.xml"))
+VERSION = re.compile(r"18\.0\.\d+\.\d+\.\d+")
+LICENSES = {"LGPL-3", "AGPL-3"}
+MODEL_BASES = {"Model", "TransientModel"}
+
+
+def relative(path):
+    return str(path.relative_to(ADDONS))
+
+
+def read_manifest(addon_dir):
+    return ast.literal_eval((addon_dir / "__manifest__.py").read_text())
+
+
+def python_files(addon_dir):
+    return [
+        path
+        for path in addon_dir.rglob("*.py")
+        if not {"tests", "migrations"} & set(path.relative_to(addon_dir).parts)
+    ]
+
+
+def class_attribute(node, name):
+    """The literal value assigned to ``name`` in a class body, or None."""
+    for statement in node.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name
+            for target in statement.targets
+        ):
+            try:
+                return ast.literal_eval(statement.value)
+            except ValueError:
+                return None
+    return None
+
+
+def declared_models(addon_dir):
+    """``_name`` of the Model/TransientModel classes that create a model (not
+    those extending one under its own name)."""
+    names = set()
+    for path in python_files(addon_dir):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = {
+                base.attr
+                if isinstance(base, ast.Attribute)
+                else getattr(base, "id", "")
+                for base in node.bases
+            }
+            name = class_attribute(node, "_name")
+            inherit = class_attribute(node, "_inherit") or []
+            if isinstance(inherit, str):
+                inherit = [inherit]
+            if bases & MODEL_BASES and isinstance(name, str) and name not in inherit:
+                names.add(name)
+    return names
+
+
+def access_rows(addon_dir):
+    path = addon_dir / "security" / "ir.model.access.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def defined_groups(module_dir):
+    """XML ids of the ``res.groups`` records a module's XML files define."""
+    ids = set()
+    for path in module_dir.rglob("*.xml"):
+        ids.update(etree.parse(str(path)).xpath("//record[@model='res.groups']/@id"))
+    return ids
+
+
+def group_exists(reference, addon):
+    """Whether a ``group_id:id`` of ``addon``'s csv names a group of our
+    addons or of Odoo's (``module.xmlid``, or a local ``xmlid``)."""
+    module, _dot, xmlid = reference.rpartition(".")
+    module = module or addon
+    module_dir = OUR_ADDONS.get(module)
+    if module_dir is None:
+        path = get_module_path(module, display_warning=False)
+        if not path:
+            return False
+        module_dir = Path(path)
+    return xmlid in defined_groups(module_dir)
+
+
+def test_addons_found():
+    assert {"relationship_mgmt", "relationship_brm"} <= set(OUR_ADDONS)
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=relative)
+def test_xml_file_parses(path):
+    etree.parse(str(path))
+
+
+@pytest.mark.parametrize("addon_dir", ADDON_DIRS, ids=lambda path: path.name)
+def test_manifest(addon_dir):
+    manifest = read_manifest(addon_dir)
+    assert isinstance(manifest, dict)
+    assert VERSION.fullmatch(manifest.get("version", "")), manifest.get("version")
+    assert manifest.get("license") in LICENSES
+    for key in ("name", "author", "website", "category"):
+        assert isinstance(manifest.get(key), str) and manifest[key], key
+    assert isinstance(manifest.get("depends"), list) and manifest["depends"]
+    missing = [
+        name
+        for key in ("data", "demo")
+        for name in manifest.get(key, [])
+        if not (addon_dir / name).is_file()
+    ]
+    assert not missing, f"listed in the manifest but not found: {missing}"
+
+
+@pytest.mark.parametrize("addon_dir", ADDON_DIRS, ids=lambda path: path.name)
+def test_every_model_has_access_rights(addon_dir):
+    addon = addon_dir.name
+    models_with_rows = {
+        row["model_id:id"].removeprefix(f"{addon}.") for row in access_rows(addon_dir)
+    }
+    missing = sorted(
+        name
+        for name in declared_models(addon_dir)
+        if f"model_{name.replace('.', '_')}" not in models_with_rows
+    )
+    assert not missing, f"no row in security/ir.model.access.csv for {missing}"
+
+
+@pytest.mark.parametrize("addon_dir", ADDON_DIRS, ids=lambda path: path.name)
+def test_access_rights_name_existing_groups(addon_dir):
+    groups = {row["group_id:id"] for row in access_rows(addon_dir)} - {""}
+    unknown = sorted(
+        group for group in groups if not group_exists(group, addon_dir.name)
+    )
+    assert not unknown, f"groups defined nowhere: {unknown}"
+
+
+@pytest.mark.parametrize("addon_dir", ADDON_DIRS, ids=lambda path: path.name)
+def test_test_modules_imported(addon_dir):
+    """Odoo runs the test modules tests/__init__.py imports, pytest every
+    tests/test_*.py: both lists must be the same."""
+    tests_dir = addon_dir / "tests"
+    files = {path.stem for path in tests_dir.glob("test_*.py")}
+    init = tests_dir / "__init__.py"
+    imported = set()
+    if init.exists():
+        for node in ast.parse(init.read_text()).body:
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    imported.add(node.module)
+                else:
+                    imported.update(alias.name for alias in node.names)
+    imported = {name for name in imported if name.startswith("test_")}
+    assert files == imported, (
+        f"not imported: {sorted(files - imported)}; "
+        f"imported but missing: {sorted(imported - files)}"
+    )
