@@ -1,0 +1,38 @@
+from odoo.tests import tagged
+
+from .common import RelationshipCommon
+
+
+@tagged("post_install", "-at_install")
+class TestEngagementViews(RelationshipCommon):
+    def test_views_load_for_a_relationship_user(self):
+        env = self.env(user=self.user_relationship)
+        views = env["relationship.engagement"].get_views(
+            [(False, kind) for kind in ("list", "kanban", "form", "pivot", "graph", "search")]
+        )
+        self.assertEqual(
+            set(views["views"]), {"list", "kanban", "form", "pivot", "graph", "search"}
+        )
+        partner_form = env["res.partner"].get_views([(False, "form")])["views"]["form"]
+        self.assertIn("engagement_breakdown", partner_form["arch"])
+        history = env["relationship.engagement.snapshot"].get_views(
+            [(False, "graph"), (False, "list")]
+        )
+        self.assertIn("graph", history["views"])
+
+    def test_relationships_menu_visible_to_users_not_to_others(self):
+        root = self.env.ref("relationship_mgmt.relationship_root_menu")
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(root.id, Menu.with_user(self.user_relationship)._visible_menu_ids())
+        self.assertNotIn(root.id, Menu.with_user(self.user_plain)._visible_menu_ids())
+        recompute_all = self.env.ref("relationship_mgmt.relationship_recompute_all_menu")
+        self.assertIn(recompute_all.id, Menu.with_user(self.user_manager)._visible_menu_ids())
+        self.assertNotIn(
+            recompute_all.id, Menu.with_user(self.user_relationship)._visible_menu_ids()
+        )
+
+    def test_manager_group_implies_user_and_admin_is_manager(self):
+        manager = self.env.ref("relationship_mgmt.group_relationship_manager")
+        user = self.env.ref("relationship_mgmt.group_relationship_user")
+        self.assertIn(user, manager.implied_ids)
+        self.assertIn(self.env.ref("base.user_admin"), manager.users)
