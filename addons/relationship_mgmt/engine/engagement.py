@@ -112,7 +112,9 @@ def invoice_signals(cr, company_id, partner_ids, date_from):
     }
 
 
-def payment_signals(cr, company_id, partner_ids, date_from, today, excluded_move_ids=()):
+def payment_signals(
+    cr, company_id, partner_ids, date_from, today, excluded_move_ids=()
+):
     """Invoices due in the window: how many were paid on time, how late the
     others were (paid late, or still open past their due date), and the open
     overdue amount in company currency.
@@ -248,7 +250,7 @@ def quantile_cuts(cr, company_id):
         )
     )
     row = cr.fetchone()
-    return {column: (cuts or []) for column, cuts in zip(columns, row)}
+    return {column: (cuts or []) for column, cuts in zip(columns, row, strict=True)}
 
 
 def percentile_rank(value, cuts):

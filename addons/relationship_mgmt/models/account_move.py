@@ -20,7 +20,9 @@ class AccountMove(models.Model):
         return result
 
     def _mark_engagement_for_recompute(self):
-        invoices = self.filtered(lambda move: move.is_sale_document(include_receipts=True))
+        invoices = self.filtered(
+            lambda move: move.is_sale_document(include_receipts=True)
+        )
         self.env["relationship.engagement"]._mark_for_recompute(
             (move.commercial_partner_id.id, move.company_id.id) for move in invoices
         )

@@ -2,7 +2,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -123,7 +123,7 @@ class RelationshipEngagement(models.Model):
     breakdown = fields.Html(
         compute="_compute_breakdown", sanitize=False, string="Score Breakdown"
     )
-    reasons = fields.Text(compute="_compute_breakdown", string="Reasons")
+    reasons = fields.Text(compute="_compute_breakdown")
 
     _sql_constraints = [
         (
@@ -180,9 +180,7 @@ class RelationshipEngagement(models.Model):
         )
         return {
             record_id: {
-                name
-                for name, flag in (("satisfaction", sat), ("service", srv))
-                if flag
+                name for name, flag in (("satisfaction", sat), ("service", srv)) if flag
             }
             for record_id, sat, srv in self.env.cr.fetchall()
         }
@@ -259,7 +257,9 @@ class RelationshipEngagement(models.Model):
                 text += _("; %(amount)s overdue", amount=fmt(self.overdue_amount))
         else:
             text = _("No invoice due yet: not scored")
-        lines.append((_("Payment"), self.payment_score if self.invoice_due_count else None, text))
+        lines.append(
+            (_("Payment"), self.payment_score if self.invoice_due_count else None, text)
+        )
         lines.append(
             (
                 _("Interactions"),
@@ -287,7 +287,9 @@ class RelationshipEngagement(models.Model):
         )
         return lines + [satisfaction, service]
 
-    def _engagement_optional_line(self, present, component, label, text_present, text_absent):
+    def _engagement_optional_line(
+        self, present, component, label, text_present, text_absent
+    ):
         if component in present:
             return (label, self[f"{component}_score"], text_present)
         return (label, None, text_absent)
@@ -455,8 +457,10 @@ class RelationshipEngagement(models.Model):
             isinstance(pid, int) and not isinstance(pid, bool) for pid in partner_ids
         ):
             raise UserError(
-                self.env._("Partner ids must be a list of integers, got %(value)r.",
-                           value=partner_ids)
+                self.env._(
+                    "Partner ids must be a list of integers, got %(value)r.",
+                    value=partner_ids,
+                )
             )
         partners = self.env["res.partner"].browse(partner_ids).exists()
         missing = set(partner_ids) - set(partners.ids)
@@ -498,7 +502,9 @@ class RelationshipEngagement(models.Model):
             SQL("SELECT pg_try_advisory_lock(%s, %s)", ENGAGEMENT_LOCK_KEY, company.id)
         )
         if not cr.fetchone()[0]:
-            _logger.info("Engagement of %s is being recomputed elsewhere: skipped", company.name)
+            _logger.info(
+                "Engagement of %s is being recomputed elsewhere: skipped", company.name
+            )
             return None
         try:
             return self._recompute_company_locked(
@@ -506,7 +512,9 @@ class RelationshipEngagement(models.Model):
             )
         finally:
             cr.execute(
-                SQL("SELECT pg_advisory_unlock(%s, %s)", ENGAGEMENT_LOCK_KEY, company.id)
+                SQL(
+                    "SELECT pg_advisory_unlock(%s, %s)", ENGAGEMENT_LOCK_KEY, company.id
+                )
             )
             self.invalidate_model()
 
@@ -596,17 +604,25 @@ class RelationshipEngagement(models.Model):
             partner_ids,
             date_from,
             today,
-            excluded_move_ids=self._engagement_excluded_invoice_ids(company, partner_ids),
+            excluded_move_ids=self._engagement_excluded_invoice_ids(
+                company, partner_ids
+            ),
         )
-        interactions = self._engagement_interaction_counts(company, partner_ids, date_from)
-        satisfaction = self._engagement_satisfaction_values(company, partner_ids, date_from)
+        interactions = self._engagement_interaction_counts(
+            company, partner_ids, date_from
+        )
+        satisfaction = self._engagement_satisfaction_values(
+            company, partner_ids, date_from
+        )
         disputes = self._engagement_open_dispute_counts(company, partner_ids)
         result = {}
         for pid in partner_ids:
             order = orders.get(pid, {})
             invoice = invoices.get(pid, {})
             payment = payments.get(pid, {})
-            last_purchase = order.get("last_order_date") or invoice.get("last_invoice_date")
+            last_purchase = order.get("last_order_date") or invoice.get(
+                "last_invoice_date"
+            )
             has_history = bool(order or invoice)
             result[pid] = {
                 "has_history": has_history,
@@ -725,8 +741,12 @@ class RelationshipEngagement(models.Model):
                 score = None
                 new_count += 1
             else:
-                raw = {k: float(v) if k in ("revenue", "overdue_amount") and v is not None
-                       else v for k, v in raw.items()}
+                raw = {
+                    k: float(v)
+                    if k in ("revenue", "overdue_amount") and v is not None
+                    else v
+                    for k, v in raw.items()
+                }
                 parts = engine.components(raw, cuts)
                 score = engine.weighted_score(parts, weights)
             updates["id"].append(record_id)
@@ -734,14 +754,18 @@ class RelationshipEngagement(models.Model):
             updates["tier"].append(engine.tier_of(score, bounds))
             updates["previous"].append(previous)
             updates["trend"].append(
-                None if score is None or previous is None else round(score - previous, 1)
+                None
+                if score is None or previous is None
+                else round(score - previous, 1)
             )
             for name in engine.COMPONENTS:
                 parts_by_name[name].append(parts[name])
         if not rows:
             return {"computed": 0, "new": 0}
         now = fields.Datetime.now()
-        component_columns = [SQL.identifier(f"{name}_score") for name in engine.COMPONENTS]
+        component_columns = [
+            SQL.identifier(f"{name}_score") for name in engine.COMPONENTS
+        ]
         cr.execute(
             SQL(
                 """
@@ -750,8 +774,9 @@ class RelationshipEngagement(models.Model):
                        score_trend = v.trend, date_computed = %(now)s,
                        write_date = %(now)s, write_uid = %(uid)s,
                        %(component_sets)s
-                  FROM unnest(%(ids)s::int[], %(scores)s::float8[], %(tiers)s::varchar[],
-                              %(previous)s::float8[], %(trends)s::float8[],
+                  FROM unnest(%(ids)s::int[], %(scores)s::float8[],
+                              %(tiers)s::varchar[], %(previous)s::float8[],
+                              %(trends)s::float8[],
                               %(component_arrays)s)
                        AS v(id, score, tier, previous, trend, %(component_names)s)
                  WHERE e.id = v.id
@@ -767,7 +792,8 @@ class RelationshipEngagement(models.Model):
                 previous=updates["previous"],
                 trends=updates["trend"],
                 component_arrays=SQL(", ").join(
-                    SQL("%s::float8[]", parts_by_name[name]) for name in engine.COMPONENTS
+                    SQL("%s::float8[]", parts_by_name[name])
+                    for name in engine.COMPONENTS
                 ),
                 component_names=SQL(", ").join(component_columns),
             )

@@ -109,7 +109,9 @@ class ResCompany(models.Model):
         for company in self:
             bounds = [company[fname] for __, fname in ENGAGEMENT_TIER_FIELDS]
             in_range = all(0 < bound < 100 for bound in bounds)
-            decreasing = all(high > low for high, low in zip(bounds, bounds[1:]))
+            decreasing = all(
+                high > low for high, low in zip(bounds, bounds[1:], strict=False)
+            )
             if not (in_range and decreasing):
                 raise ValidationError(
                     self.env._(

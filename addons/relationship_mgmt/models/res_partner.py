@@ -13,30 +13,23 @@ class ResPartner(models.Model):
     engagement_id = fields.Many2one(
         "relationship.engagement",
         compute="_compute_engagement",
-        string="Engagement",
         help="Engagement of the commercial entity in the current company.",
     )
     engagement_score = fields.Float(
         compute="_compute_engagement",
         search="_search_engagement_score",
         digits=(5, 1),
-        string="Engagement Score",
     )
     engagement_tier = fields.Selection(
         TIERS,
         compute="_compute_engagement",
         search="_search_engagement_tier",
-        string="Engagement Tier",
     )
-    engagement_trend = fields.Float(
-        compute="_compute_engagement", digits=(5, 1), string="Engagement Trend"
-    )
+    engagement_trend = fields.Float(compute="_compute_engagement", digits=(5, 1))
     engagement_date = fields.Datetime(
         compute="_compute_engagement", string="Engagement Computed"
     )
-    engagement_breakdown = fields.Html(
-        compute="_compute_engagement", sanitize=False, string="Engagement Breakdown"
-    )
+    engagement_breakdown = fields.Html(compute="_compute_engagement", sanitize=False)
 
     @api.depends_context("company")
     @api.depends(
@@ -52,7 +45,9 @@ class ResPartner(models.Model):
                 ("company_id", "=", self.env.company.id),
             ]
         )
-        by_partner = {engagement.partner_id.id: engagement for engagement in engagements}
+        by_partner = {
+            engagement.partner_id.id: engagement for engagement in engagements
+        }
         for partner in self:
             engagement = by_partner.get(partner.commercial_partner_id.id, Engagement)
             partner.engagement_id = engagement
@@ -78,7 +73,9 @@ class ResPartner(models.Model):
             (
                 "commercial_partner_id",
                 "in",
-                engagement_query.subselect(SQL.identifier("relationship_engagement", "partner_id")),
+                engagement_query.subselect(
+                    SQL.identifier("relationship_engagement", "partner_id")
+                ),
             )
         ]
 

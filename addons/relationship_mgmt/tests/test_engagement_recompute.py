@@ -30,7 +30,9 @@ class TestEngagementRecompute(RelationshipCommon):
         )
         result = both.recompute_engagement([shared.id])
 
-        self.assertCountEqual(result["companies"], [self.env.company.id, self.company_2.id])
+        self.assertCountEqual(
+            result["companies"], [self.env.company.id, self.company_2.id]
+        )
         first = self._engagement(shared)
         second = self._engagement(shared, self.company_2)
         self.assertEqual((first.order_count, first.revenue), (1, 0.0))
@@ -116,11 +118,13 @@ class TestEngagementRecompute(RelationshipCommon):
         self._order(customer, 5)
         with db_connect(self.env.cr.dbname).cursor() as other_worker:
             other_worker.execute(
-                "SELECT pg_advisory_lock(%s, %s)", [ENGAGEMENT_LOCK_KEY, self.env.company.id]
+                "SELECT pg_advisory_lock(%s, %s)",
+                [ENGAGEMENT_LOCK_KEY, self.env.company.id],
             )
             result = self._recompute(customer)
             other_worker.execute(
-                "SELECT pg_advisory_unlock(%s, %s)", [ENGAGEMENT_LOCK_KEY, self.env.company.id]
+                "SELECT pg_advisory_unlock(%s, %s)",
+                [ENGAGEMENT_LOCK_KEY, self.env.company.id],
             )
         self.assertEqual(result["skipped_companies"], [self.env.company.id])
         self.assertEqual(result["computed"], 0)

@@ -23,7 +23,9 @@ class TestEngagementSecurity(RelationshipCommon):
         as_user = self.engagement.with_user(self.user_relationship)
         self.assertTrue(as_user.score)
         self.assertIn("Last order 10 days ago", as_user.reasons)
-        self.assertEqual(self.customer.with_user(self.user_relationship).engagement_id, as_user)
+        self.assertEqual(
+            self.customer.with_user(self.user_relationship).engagement_id, as_user
+        )
         with self.assertRaises(AccessError):
             as_user.write({"score": 99.0})
         with self.assertRaises(AccessError):
@@ -36,8 +38,12 @@ class TestEngagementSecurity(RelationshipCommon):
         self.assertEqual(self.env.company.engagement_window_days, 365)
 
     def test_user_recomputes_selected_partners_but_not_everyone(self):
-        Engagement = self.env["relationship.engagement"].with_user(self.user_relationship)
-        self.assertEqual(Engagement.recompute_engagement([self.customer.id])["computed"], 1)
+        Engagement = self.env["relationship.engagement"].with_user(
+            self.user_relationship
+        )
+        self.assertEqual(
+            Engagement.recompute_engagement([self.customer.id])["computed"], 1
+        )
         with self.assertRaisesRegex(AccessError, "managers"):
             Engagement.recompute_engagement(None)
         manager = self.env["relationship.engagement"].with_user(self.user_manager)
@@ -61,7 +67,9 @@ class TestEngagementSecurity(RelationshipCommon):
             Engagement.recompute_engagement([999999999])
 
     def test_server_action_on_partners_recomputes(self):
-        action = self.env.ref("relationship_mgmt.res_partner_action_recompute_engagement")
+        action = self.env.ref(
+            "relationship_mgmt.res_partner_action_recompute_engagement"
+        )
         self.customer.message_post(body="Follow-up call", message_type="comment")
         action.with_context(
             active_model="res.partner", active_ids=self.customer.ids

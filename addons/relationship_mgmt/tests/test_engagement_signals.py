@@ -96,7 +96,11 @@ class TestEngagementSignals(RelationshipCommon):
         good_e, bad_e = self._engagement(good), self._engagement(bad)
         self.assertEqual(good_e.payment_score, 100.0)
         self.assertEqual(
-            (bad_e.invoice_due_count, bad_e.invoice_on_time_count, bad_e.invoice_late_count),
+            (
+                bad_e.invoice_due_count,
+                bad_e.invoice_on_time_count,
+                bad_e.invoice_late_count,
+            ),
             (4, 2, 2),
         )
         self.assertAlmostEqual(bad_e.avg_days_late, 30.0)

@@ -8,7 +8,10 @@ class TestEngagementViews(RelationshipCommon):
     def test_views_load_for_a_relationship_user(self):
         env = self.env(user=self.user_relationship)
         views = env["relationship.engagement"].get_views(
-            [(False, kind) for kind in ("list", "kanban", "form", "pivot", "graph", "search")]
+            [
+                (False, kind)
+                for kind in ("list", "kanban", "form", "pivot", "graph", "search")
+            ]
         )
         self.assertEqual(
             set(views["views"]), {"list", "kanban", "form", "pivot", "graph", "search"}
@@ -23,10 +26,16 @@ class TestEngagementViews(RelationshipCommon):
     def test_relationships_menu_visible_to_users_not_to_others(self):
         root = self.env.ref("relationship_mgmt.relationship_root_menu")
         Menu = self.env["ir.ui.menu"]
-        self.assertIn(root.id, Menu.with_user(self.user_relationship)._visible_menu_ids())
+        self.assertIn(
+            root.id, Menu.with_user(self.user_relationship)._visible_menu_ids()
+        )
         self.assertNotIn(root.id, Menu.with_user(self.user_plain)._visible_menu_ids())
-        recompute_all = self.env.ref("relationship_mgmt.relationship_recompute_all_menu")
-        self.assertIn(recompute_all.id, Menu.with_user(self.user_manager)._visible_menu_ids())
+        recompute_all = self.env.ref(
+            "relationship_mgmt.relationship_recompute_all_menu"
+        )
+        self.assertIn(
+            recompute_all.id, Menu.with_user(self.user_manager)._visible_menu_ids()
+        )
         self.assertNotIn(
             recompute_all.id, Menu.with_user(self.user_relationship)._visible_menu_ids()
         )
