@@ -14,7 +14,15 @@ class TestBrmInstall(TransactionCase):
                 "name": "BRM Manager",
                 "login": "brm_manager_install",
                 "groups_id": [
-                    (6, 0, [self.env.ref("relationship_mgmt.group_relationship_manager").id])
+                    (
+                        6,
+                        0,
+                        [
+                            self.env.ref(
+                                "relationship_mgmt.group_relationship_manager"
+                            ).id
+                        ],
+                    )
                 ],
             }
         )
