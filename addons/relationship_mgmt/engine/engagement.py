@@ -37,20 +37,24 @@ DISPUTE_PENALTY = 25.0
 
 
 def population_ids(cr, company_id):
-    """Commercial partners with a sale order or a customer invoice in the company."""
+    """Commercial partners with a sale order or a customer invoice in the
+    company, except the companies' own partners (internal documents)."""
     cr.execute(
         SQL(
             """
-            SELECT p.commercial_partner_id
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company_id)s
-             UNION
-            SELECT am.commercial_partner_id
-              FROM account_move am
-             WHERE am.company_id = %(company_id)s
-               AND am.move_type IN ('out_invoice', 'out_refund')
-               AND am.commercial_partner_id IS NOT NULL
+            SELECT customer_id FROM (
+                SELECT p.commercial_partner_id AS customer_id
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company_id)s
+                 UNION
+                SELECT am.commercial_partner_id
+                  FROM account_move am
+                 WHERE am.company_id = %(company_id)s
+                   AND am.move_type IN ('out_invoice', 'out_refund')
+                   AND am.commercial_partner_id IS NOT NULL
+            ) customers
+             WHERE customer_id NOT IN (SELECT partner_id FROM res_company)
              ORDER BY 1
             """,
             company_id=company_id,

@@ -186,3 +186,15 @@ class TestEngagementRecompute(RelationshipCommon):
         above = Partner.search([("engagement_score", ">", self._engagement(low).score)])
         self.assertIn(top, above)
         self.assertNotIn(low, above)
+
+    def test_full_recompute_skips_the_companys_own_partner(self):
+        customer = self._customer("Real Customer")
+        self._order(customer, 5)
+        self._order(self.env.company.partner_id, 5)
+
+        counts = self.Engagement._recompute_company(self.env.company, full=True)
+
+        self.assertEqual(counts["computed"], 1)
+        self.assertTrue(self._engagement(customer).date_computed)
+        own = self._engagement(self.env.company.partner_id)
+        self.assertFalse(own.date_computed)
