@@ -190,7 +190,7 @@ class TestEngagementRecompute(RelationshipCommon):
     def test_full_recompute_skips_the_companys_own_partner(self):
         customer = self._customer("Real Customer")
         self._order(customer, 5)
-        self._order(self.env.company.partner_id, 5)
+        self._invoice(self.env.company.partner_id, 5, 100.0)
 
         counts = self.Engagement._recompute_company(self.env.company, full=True)
 
