@@ -54,10 +54,21 @@ def module_states(database):
     return dict(rows)
 
 
+@dataclass
+class Lifecycle:
+    database: str
+    steps: dict  # {step name: Step}, in the order they ran
+
+    def step(self, name):
+        if name not in self.steps:
+            pytest.skip(f"not run: an earlier step failed ({', '.join(self.steps)})")
+        return self.steps[name]
+
+
 @pytest.fixture(scope="module")
 def lifecycle():
-    """``(database, {step name: Step})``; the steps after a failed one are
-    not run."""
+    """Install, upgrade and uninstall in a fresh database, stopping at the
+    first step Odoo fails; the database is dropped at the end."""
     database = new_database_name("lifecycle")
     modules = ",".join(MODULES)
     commands = {
@@ -66,34 +77,26 @@ def lifecycle():
         "upgrade": ["-d", database, ADDONS_PATH, "-u", modules, "--stop-after-init"],
         "uninstall": ["shell", "-d", database, ADDONS_PATH, "--no-http"],
     }
-    steps = {}
+    result = Lifecycle(database, {})
     create_database(database)
     try:
         for name, args in commands.items():
             stdin = UNINSTALL if name == "uninstall" else None
-            result = run_odoo(*args, "--log-level=warn", stdin=stdin)
-            steps[name] = Step(
-                result.returncode, result.stdout, module_states(database)
+            run = run_odoo(*args, "--log-level=warn", stdin=stdin)
+            result.steps[name] = Step(
+                run.returncode, run.stdout, module_states(database)
             )
-            if result.returncode:
+            if run.returncode:
                 break
-        yield database, steps
+        yield result
     finally:
         drop_database(database)
 
 
-def step(lifecycle, name):
-    steps = lifecycle[1]
-    if name not in steps:
-        pytest.skip(f"not run: an earlier step failed ({', '.join(steps)})")
-    return steps[name]
-
-
 def test_install_with_demo_data(lifecycle):
-    step(lifecycle, "install").check("installed")
-    database = lifecycle[0]
+    lifecycle.step("install").check("installed")
     demo = query(
-        database,
+        lifecycle.database,
         "SELECT bool_and(demo) FROM ir_module_module WHERE name IN %s",
         [MODULES],
     )
@@ -101,20 +104,19 @@ def test_install_with_demo_data(lifecycle):
 
 
 def test_upgrade(lifecycle):
-    step(lifecycle, "upgrade").check("installed")
+    lifecycle.step("upgrade").check("installed")
 
 
 def test_uninstall_removes_modules_tables_and_columns(lifecycle):
-    step(lifecycle, "uninstall").check("uninstalled")
-    database = lifecycle[0]
+    lifecycle.step("uninstall").check("uninstalled")
     tables = query(
-        database,
+        lifecycle.database,
         "SELECT table_name FROM information_schema.tables WHERE table_name IN %s",
         [TABLES],
     )
     assert tables == []
     columns = query(
-        database,
+        lifecycle.database,
         "SELECT table_name, column_name FROM information_schema.columns"
         " WHERE table_name IN ('res_partner', 'res_company')"
         " AND column_name LIKE %s",

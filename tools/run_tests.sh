@@ -16,9 +16,11 @@ RPC_DB=${DB}_rpc
 BENCH_DB=${DB}_bench
 LOG=$(mktemp -t relationship_install.XXXXXX)
 cleanup() {
-    dropdb --if-exists "$RPC_DB" >/dev/null 2>&1
-    dropdb --if-exists "$BENCH_DB" >/dev/null 2>&1
-    dropdb --if-exists "$DB" >/dev/null 2>&1
+    for db in "$RPC_DB" "$BENCH_DB" "$DB"; do
+        # "odoo db drop" also removes the database's filestore.
+        # shellcheck disable=SC2086
+        $ODOO db drop "$db" >/dev/null 2>&1 || dropdb --if-exists "$db" >/dev/null 2>&1
+    done
     rm -f "$LOG"
 }
 trap cleanup EXIT
@@ -46,4 +48,5 @@ done
 RELATIONSHIP_RPC_DB=$RPC_DB RELATIONSHIP_BENCH_DB=$BENCH_DB RELATIONSHIP_ADDONS=$ROOT/addons \
     $PYTHON -m pytest addons tests \
     --odoo-database="$DB" --odoo-addons-path="$ROOT/addons" --odoo-log-level=warn \
+    --odoo-extra=test-enable --odoo-extra=test-tags=-standard \
     -p no:cacheprovider -q -rfEs "$@"
