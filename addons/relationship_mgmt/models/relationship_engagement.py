@@ -702,6 +702,10 @@ class RelationshipEngagement(models.Model):
         """Score a batch from its stored raw signals, write scores, tiers and
         trends in one statement, then snapshot them in one statement."""
         cr = self.env.cr
+        # Read the company's settings first: an ORM read between execute() and
+        # fetchall() (cache cleared by a commit) would replace the result set.
+        weights = company._get_engagement_weights()
+        bounds = company._get_engagement_tier_bounds()
         cr.execute(
             SQL(
                 """
@@ -726,8 +730,6 @@ class RelationshipEngagement(models.Model):
                 partners=list(partner_ids),
             )
         )
-        weights = company._get_engagement_weights()
-        bounds = company._get_engagement_tier_bounds()
         rows = cr.fetchall()
         updates = {name: [] for name in ("id", "score", "tier", "previous", "trend")}
         parts_by_name = {name: [] for name in engine.COMPONENTS}
