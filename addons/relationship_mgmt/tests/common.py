@@ -20,26 +20,25 @@ class RelationshipCommon(AccountTestInvoicingCommon):
         cls.product = cls._create_product(
             name="Relationship Product", lst_price=100.0, standard_price=60.0
         )
-        cls.user_plain = new_test_user(
-            cls.env,
-            login="rel_plain",
-            groups="base.group_user",
-            company_id=cls.env.company.id,
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
-        cls.user_relationship = new_test_user(
-            cls.env,
-            login="rel_user",
-            groups="base.group_user,relationship_mgmt.group_relationship_user",
-            company_id=cls.env.company.id,
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
-        cls.user_manager = new_test_user(
-            cls.env,
-            login="rel_manager",
-            groups="base.group_user,relationship_mgmt.group_relationship_manager",
-            company_id=cls.env.company.id,
-            company_ids=[Command.set(cls.env.company.ids)],
+        cls.user_plain, cls.user_relationship, cls.user_manager = (
+            new_test_user(
+                cls.env,
+                login=login,
+                groups=groups,
+                company_id=cls.env.company.id,
+                company_ids=[Command.set(cls.env.company.ids)],
+            )
+            for login, groups in (
+                ("rel_plain", "base.group_user"),
+                (
+                    "rel_user",
+                    "base.group_user,relationship_mgmt.group_relationship_user",
+                ),
+                (
+                    "rel_manager",
+                    "base.group_user,relationship_mgmt.group_relationship_manager",
+                ),
+            )
         )
         # The test user of the account helpers is a Relationships manager too.
         cls.env.user.groups_id = [

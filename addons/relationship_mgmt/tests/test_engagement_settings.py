@@ -3,6 +3,7 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
+from ..engine.engagement import COMPONENTS
 from .common import TODAY, RelationshipCommon
 
 
@@ -22,18 +23,7 @@ class TestEngagementSettings(RelationshipCommon):
         self._assert_refused({"engagement_weight_payment": -5.0}, "cannot be negative")
 
     def test_all_zero_weights_refused(self):
-        zero = {
-            f"engagement_weight_{name}": 0.0
-            for name in (
-                "recency",
-                "frequency",
-                "monetary",
-                "payment",
-                "interaction",
-                "satisfaction",
-                "service",
-            )
-        }
+        zero = {f"engagement_weight_{name}": 0.0 for name in COMPONENTS}
         self._assert_refused(zero, "must be above zero")
 
     def test_tier_thresholds_must_decrease(self):
