@@ -447,7 +447,8 @@ def report(result):
         print(f"{name:<24} {seconds:>9.2f} {partners:>9}  {notes}")
     ratios = result["ratios"]
     print(
-        f"full / bare SQL: {ratios['full_vs_bare_sql']:.2f}x   "
+        f"full / bare SQL: {ratios['full_vs_bare_sql']:.2f}x "
+        f"({ratios['full_vs_bare_sql_with_messages']:.2f}x with messages)   "
         f"full / total_invoiced: {ratios['full_vs_total_invoiced']:.2f}x"
     )
     for check in result["checks"]:
@@ -509,6 +510,12 @@ def main(argv=None):
     full = phases["full_recompute"]["seconds"]
     result["ratios"] = {
         "full_vs_bare_sql": ratio(full, phases["bare_sql"]["seconds"]),
+        # For information: the reference plus the message read the engine
+        # also does (the target keeps the stricter reference above).
+        "full_vs_bare_sql_with_messages": ratio(
+            full,
+            phases["bare_sql"]["seconds"] + phases["bare_sql"]["messages_seconds"],
+        ),
         "full_vs_total_invoiced": ratio(full, phases["total_invoiced"]["seconds"]),
     }
     applies = result["size"] == TARGET_SIZE

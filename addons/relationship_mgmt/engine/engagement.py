@@ -36,6 +36,12 @@ OVERDUE_PENALTY = 20.0
 DISPUTE_PENALTY = 25.0
 
 
+def own_partner_ids(cr):
+    """The companies' own partners, never scored (internal documents)."""
+    cr.execute(SQL("SELECT partner_id FROM res_company"))
+    return {row[0] for row in cr.fetchall()}
+
+
 def population_ids(cr, company_id):
     """Commercial partners with a sale order or a customer invoice in the
     company, except the companies' own partners (internal documents)."""
@@ -63,56 +69,71 @@ def population_ids(cr, company_id):
     return [row[0] for row in cr.fetchall()]
 
 
+def partner_filter(column, partner_ids):
+    """``column = ANY(partner_ids)``, or no filter when ``partner_ids`` is None
+    (a full run reads every customer of the company in one pass)."""
+    if partner_ids is None:
+        return SQL("TRUE")
+    return SQL("%s = ANY(%s)", SQL(column), list(partner_ids))
+
+
 def order_signals(cr, company_id, partner_ids, date_from):
-    """Last confirmed order and confirmed orders in the window, per partner."""
+    """Last confirmed order and confirmed orders in the window, per partner
+    with any sale order in the company (quotations and cancelled orders make a
+    customer without history)."""
     cr.execute(
         SQL(
             """
             SELECT p.commercial_partner_id,
-                   MAX(so.date_order),
-                   COUNT(so.id) FILTER (WHERE so.date_order >= %(date_from)s)
+                   MAX(so.date_order) FILTER (WHERE so.state = 'sale'),
+                   COUNT(so.id) FILTER (WHERE so.state = 'sale'
+                                          AND so.date_order >= %(date_from)s)
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company_id)s
-               AND so.state = 'sale'
-               AND p.commercial_partner_id = ANY(%(partner_ids)s)
+               AND %(partner_filter)s
              GROUP BY p.commercial_partner_id
             """,
             company_id=company_id,
-            partner_ids=list(partner_ids),
+            partner_filter=partner_filter("p.commercial_partner_id", partner_ids),
             date_from=datetime.combine(date_from, time.min),
         )
     )
     return {
-        pid: {"last_order_date": last.date(), "order_count": count}
+        pid: {"last_order_date": last and last.date(), "order_count": count}
         for pid, last, count in cr.fetchall()
     }
 
 
 def invoice_signals(cr, company_id, partner_ids, date_from):
-    """Last posted invoice date and untaxed revenue (invoices minus refunds)."""
+    """Last posted invoice date, untaxed revenue (invoices minus refunds) and
+    the number of posted ones, per partner with any customer invoice or refund
+    in the company (drafts and cancelled ones make no history)."""
     cr.execute(
         SQL(
             """
             SELECT am.commercial_partner_id,
-                   MAX(am.invoice_date) FILTER (WHERE am.move_type = 'out_invoice'),
+                   MAX(am.invoice_date) FILTER (WHERE am.state = 'posted'
+                                                  AND am.move_type = 'out_invoice'),
                    COALESCE(SUM(am.amount_untaxed_signed)
-                            FILTER (WHERE am.invoice_date >= %(date_from)s), 0.0)
+                            FILTER (WHERE am.state = 'posted'
+                                      AND am.invoice_date >= %(date_from)s), 0.0),
+                   COUNT(*) FILTER (WHERE am.state = 'posted')
               FROM account_move am
              WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
                AND am.move_type IN ('out_invoice', 'out_refund')
-               AND am.commercial_partner_id = ANY(%(partner_ids)s)
+               AND am.commercial_partner_id IS NOT NULL
+               AND %(partner_filter)s
              GROUP BY am.commercial_partner_id
             """,
             company_id=company_id,
-            partner_ids=list(partner_ids),
+            partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
             date_from=date_from,
         )
     )
     return {
-        pid: {"last_invoice_date": last, "revenue": revenue}
-        for pid, last, revenue in cr.fetchall()
+        pid: {"last_invoice_date": last, "revenue": revenue, "posted_count": posted}
+        for pid, last, revenue, posted in cr.fetchall()
     }
 
 
@@ -131,40 +152,38 @@ def payment_signals(
         SQL(
             """
             WITH inv AS (
-                SELECT am.id, am.commercial_partner_id, am.invoice_date_due,
+                SELECT am.commercial_partner_id, am.invoice_date_due,
                        am.amount_residual_signed,
-                       am.payment_state IN ('paid', 'in_payment') AS is_paid
+                       am.payment_state IN ('paid', 'in_payment') AS is_paid,
+                       MAX(apr.max_date) AS paid_date
                   FROM account_move am
+                  JOIN account_move_line aml
+                    ON aml.move_id = am.id AND aml.display_type = 'payment_term'
+                  LEFT JOIN account_partial_reconcile apr
+                    ON apr.debit_move_id = aml.id
                  WHERE am.company_id = %(company_id)s
                    AND am.state = 'posted'
                    AND am.move_type = 'out_invoice'
                    AND am.payment_state != 'reversed'
-                   AND am.commercial_partner_id = ANY(%(partner_ids)s)
+                   AND %(partner_filter)s
                    AND am.invoice_date_due IS NOT NULL
                    AND am.id != ALL(%(excluded)s)
                    AND (am.invoice_date_due >= %(date_from)s
                         OR am.payment_state IN ('not_paid', 'partial'))
-            ), paid AS (
-                SELECT aml.move_id, MAX(apr.max_date) AS paid_date
-                  FROM account_move_line aml
-                  JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
-                 WHERE aml.move_id IN (SELECT id FROM inv)
-                   AND aml.display_type = 'payment_term'
-                 GROUP BY aml.move_id
+                 GROUP BY am.id
             ), judged AS (
                 SELECT inv.commercial_partner_id,
                        inv.is_paid
-                           AND COALESCE(paid.paid_date, inv.invoice_date_due)
+                           AND COALESCE(inv.paid_date, inv.invoice_date_due)
                                <= inv.invoice_date_due AS on_time,
                        CASE WHEN inv.is_paid
-                            THEN COALESCE(paid.paid_date, inv.invoice_date_due)
+                            THEN COALESCE(inv.paid_date, inv.invoice_date_due)
                             ELSE %(today)s::date
                        END - inv.invoice_date_due AS days_late,
                        CASE WHEN NOT inv.is_paid AND inv.invoice_date_due < %(today)s
                             THEN inv.amount_residual_signed ELSE 0.0
                        END AS overdue
                   FROM inv
-                  LEFT JOIN paid ON paid.move_id = inv.id
                  WHERE inv.is_paid OR inv.invoice_date_due < %(today)s
             )
             SELECT commercial_partner_id,
@@ -176,7 +195,7 @@ def payment_signals(
              GROUP BY commercial_partner_id
             """,
             company_id=company_id,
-            partner_ids=list(partner_ids),
+            partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
             date_from=date_from,
             today=today,
             excluded=list(excluded_move_ids),
@@ -257,6 +276,27 @@ def quantile_cuts(cr, company_id):
     return {column: (cuts or []) for column, cuts in zip(columns, row, strict=True)}
 
 
+def quantiles_of(values):
+    """The 101 percentiles of ``values`` (``None`` left out), interpolated like
+    PostgreSQL's ``percentile_cont``, so that a full run scoring from values in
+    memory ranks exactly like ``quantile_cuts()`` on the stored rows."""
+    ordered = sorted(value for value in values if value is not None)
+    if not ordered:
+        return []
+    last = len(ordered) - 1
+    cuts = []
+    for quantile in QUANTILES:
+        position = quantile * last
+        low = int(position)
+        high = min(low + 1, last)
+        fraction = position - low
+        cuts.append(
+            float(ordered[low])
+            + (float(ordered[high]) - float(ordered[low])) * fraction
+        )
+    return cuts
+
+
 def percentile_rank(value, cuts):
     """Mid-rank of ``value`` among the sorted quantile cut points, 0-100."""
     if not cuts:
@@ -285,32 +325,45 @@ def service_component(open_disputes):
     return max(0.0, 100.0 - DISPUTE_PENALTY * open_disputes)
 
 
-def components(raw, cuts):
-    """The seven 0-100 components of one customer; ``None`` where the signal
-    does not apply (no invoice due yet, no satisfaction data...)."""
+def components(raw, cuts, ranks=None):
+    """The seven 0-100 components of one customer, rounded to 0.1; ``None``
+    where the signal does not apply (no invoice due yet, no satisfaction
+    data...).
+
+    ``ranks`` is an optional dict the caller keeps across the customers of one
+    batch: many share a value (order counts, days), ranked once."""
     result = {}
+    ranks = {} if ranks is None else ranks
     for name, (column, lower_is_better) in RANKED_COMPONENTS.items():
         value = raw.get(column)
         if value is None:
             result[name] = None
             continue
-        rank = percentile_rank(value, cuts.get(column) or [])
-        result[name] = 100.0 - rank if lower_is_better else rank
-    result["payment"] = payment_component(raw)
-    satisfaction = raw.get("satisfaction_value")
-    result["satisfaction"] = None if satisfaction is None else float(satisfaction)
-    result["service"] = service_component(raw.get("open_dispute_count"))
-    return {name: None if v is None else round(v, 1) for name, v in result.items()}
+        key = (name, value)
+        part = ranks.get(key)
+        if part is None:
+            rank = percentile_rank(value, cuts.get(column) or [])
+            part = ranks[key] = round(100.0 - rank if lower_is_better else rank, 1)
+        result[name] = part
+    for name, value in (
+        ("payment", payment_component(raw)),
+        ("satisfaction", raw.get("satisfaction_value")),
+        ("service", service_component(raw.get("open_dispute_count"))),
+    ):
+        result[name] = None if value is None else round(float(value), 1)
+    return result
 
 
 def weighted_score(parts, weights):
     """Weighted mean of the components that apply, weights renormalised."""
-    total = sum(weights[name] for name, value in parts.items() if value is not None)
+    total = score = 0.0
+    for name, value in parts.items():
+        if value is not None:
+            weight = weights[name]
+            total += weight
+            score += weight * value
     if not total:
         return None
-    score = sum(
-        weights[name] * value for name, value in parts.items() if value is not None
-    )
     return round(score / total, 1)
 
 

@@ -1,3 +1,5 @@
+import csv
+import io
 import logging
 import threading
 from datetime import timedelta
@@ -7,6 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount, split_every
+from odoo.tools.sql import create_index
 
 from ..engine import engagement as engine
 
@@ -23,6 +26,9 @@ TIERS = [
 # Key of the PostgreSQL advisory lock taken per company while its scores are
 # recomputed (second key: the company id).
 ENGAGEMENT_LOCK_KEY = 72_410_301
+# A full run reads the signals of this many customers per query (their raw
+# values stay in memory until the company's percentiles are known).
+FULL_READ_BATCH = 50_000
 RAW_COLUMNS = (
     "last_order_date",
     "days_since_last_order",
@@ -51,6 +57,11 @@ RAW_TYPES = {
     "satisfaction_value": "float8",
     "open_dispute_count": "int4",
 }
+# Position in RAW_COLUMNS of each raw value ranked against the population.
+RANKED_INDEXES = {
+    column: RAW_COLUMNS.index(column)
+    for column, __ in engine.RANKED_COMPONENTS.values()
+}
 
 
 class RelationshipEngagement(models.Model):
@@ -65,11 +76,10 @@ class RelationshipEngagement(models.Model):
         string="Customer",
         required=True,
         readonly=True,
-        index=True,
         ondelete="cascade",
-    )
+    )  # indexed by the partner_company_uniq constraint, which leads with it
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
+        "res.company", required=True, readonly=True, ondelete="cascade"
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     user_id = fields.Many2one(
@@ -91,8 +101,15 @@ class RelationshipEngagement(models.Model):
         help="Change of the score since the previous snapshot.",
     )
     date_computed = fields.Datetime(string="Last Computed", readonly=True)
+    date_snapshot = fields.Date(
+        string="Snapshot Date",
+        readonly=True,
+        help="Day of the snapshot holding the current score.",
+    )
     date_raw = fields.Datetime(string="Signals Read", readonly=True)
-    needs_recompute = fields.Boolean(readonly=True, index=True)
+    # Indexed by a partial index on the few marked rows (see init()): a full
+    # index on a boolean would be rewritten for every score update.
+    needs_recompute = fields.Boolean(readonly=True)
     window_days = fields.Integer(string="Window (days)", readonly=True)
 
     recency_score = fields.Float(string="Recency", digits=(5, 1), readonly=True)
@@ -132,6 +149,17 @@ class RelationshipEngagement(models.Model):
             "A customer has one engagement record per company.",
         ),
     ]
+
+    def init(self):
+        result = super().init()
+        create_index(
+            self.env.cr,
+            "relationship_engagement_needs_recompute_index",
+            self._table,
+            ["company_id"],
+            where="needs_recompute",
+        )
+        return result
 
     # ------------------------------------------------------------------
     # Computes
@@ -526,22 +554,10 @@ class RelationshipEngagement(models.Model):
         today = fields.Date.context_today(self.with_company(company))
         date_from = engine.window_start(today, company.engagement_window_days)
         if full:
-            run_start = company.engagement_run_started_at or now
-            if not company.engagement_run_started_at:
-                company.sudo().engagement_run_started_at = run_start  # sudo: run state
-                company.flush_recordset(["engagement_run_started_at"])
-            target = engine.population_ids(cr, company.id)
-            cr.execute(
-                SQL(
-                    "SELECT partner_id FROM relationship_engagement "
-                    "WHERE company_id = %s AND date_raw >= %s",
-                    company.id,
-                    run_start,
-                )
+            return self._engagement_full_run(
+                company, now, today, date_from, commit, batch_size
             )
-            already = {row[0] for row in cr.fetchall()}
-            pending = [pid for pid in target if pid not in already]
-        elif marked_only:
+        if marked_only:
             cr.execute(
                 SQL(
                     "SELECT partner_id FROM relationship_engagement "
@@ -569,15 +585,15 @@ class RelationshipEngagement(models.Model):
                 target = [pid for pid in wanted if pid in population]
             pending = target
 
-        # Phase 1: raw signals, batch by batch (committed when allowed, so an
-        # interrupted full run resumes with the partners not read yet).
+        # Phase 1: raw signals, batch by batch.
         for batch in split_every(batch_size, pending, list):
             raw = self._engagement_read_signals(company, batch, date_from, today)
             self._engagement_write_raw(company, raw, now)
             if commit:
                 cr.commit()  # pylint: disable=invalid-commit
 
-        # Phase 2: rank against the whole company, score, snapshot.
+        # Phase 2: rank against the whole company (stored signals), score,
+        # snapshot.
         cuts = engine.quantile_cuts(cr, company.id)
         counts = {"computed": 0, "new": 0}
         for batch in split_every(batch_size, target, list):
@@ -586,22 +602,311 @@ class RelationshipEngagement(models.Model):
             counts["new"] += batch_counts["new"]
             if commit:
                 cr.commit()  # pylint: disable=invalid-commit
-        if full:
-            company.sudo().engagement_run_started_at = False  # sudo: run state
-            company.flush_recordset(["engagement_run_started_at"])
-            if commit:
-                cr.commit()  # pylint: disable=invalid-commit
         return counts
 
-    def _engagement_read_signals(self, company, partner_ids, date_from, today):
-        """``{partner_id: {raw column: value}}`` for a batch, one query per signal."""
+    def _engagement_full_run(self, company, now, today, date_from, commit, batch_size):
+        """Every customer of the company in one pass per batch: signals are
+        read in large batches and kept in memory (a tuple per customer), the
+        company's percentiles are taken from them, then each write batch stores
+        signals, scores and the day's snapshot in one statement and commits
+        when allowed. Customers written since the run started are not read
+        again: an interrupted run resumes with the others and ranks them
+        together with the stored signals of those already written."""
         cr = self.env.cr
-        orders = engine.order_signals(cr, company.id, partner_ids, date_from)
-        invoices = engine.invoice_signals(cr, company.id, partner_ids, date_from)
+        run_start = company.engagement_run_started_at
+        rows = {}
+        if run_start:
+            # Resuming: read only the customers not written yet.
+            target = engine.population_ids(cr, company.id)
+            rows = self._engagement_stored_rows(company, target, run_start)
+            pending = [pid for pid in target if pid not in rows]
+            batches = split_every(FULL_READ_BATCH, pending, list)
+        else:
+            company.sudo().engagement_run_started_at = now  # sudo: run state
+            company.flush_recordset(["engagement_run_started_at"])
+            # Small enough: the whole company in one pass per signal, which
+            # also tells the population; else in batches of customers.
+            target = (
+                engine.population_ids(cr, company.id)
+                if self._engagement_population_too_large(company)
+                else None
+            )
+            batches = (
+                [None] if target is None else split_every(FULL_READ_BATCH, target, list)
+            )
+        for batch in batches:
+            raw = self._engagement_read_signals(company, batch, date_from, today)
+            for pid, values in raw.items():
+                rows[pid] = (
+                    values["has_history"],
+                    now,
+                    tuple(values[column] for column in RAW_COLUMNS),
+                )
+        if target is None:
+            target = sorted(rows)
+        cuts = {
+            column: engine.quantiles_of(
+                values[index]
+                for has_history, __, values in rows.values()
+                if has_history
+            )
+            for column, index in RANKED_INDEXES.items()
+        }
+        counts = {"computed": 0, "new": 0}
+        for batch in split_every(batch_size, target, list):
+            batch_counts = self._engagement_write_rows(
+                company, {pid: rows[pid] for pid in batch}, cuts, now, today
+            )
+            counts["computed"] += batch_counts["computed"]
+            counts["new"] += batch_counts["new"]
+            if commit:
+                cr.commit()  # pylint: disable=invalid-commit
+        self._engagement_reset_departed(company, target)
+        company.sudo().engagement_run_started_at = False  # sudo: run state
+        company.flush_recordset(["engagement_run_started_at"])
+        if commit:
+            cr.commit()  # pylint: disable=invalid-commit
+        return counts
+
+    def _engagement_population_too_large(self, company):
+        """Whether the company has more customers (as of its stored rows) than
+        a full run reads in one pass; its signals are then read in batches."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT COUNT(*) FROM relationship_engagement WHERE company_id = %s",
+                company.id,
+            )
+        )
+        return self.env.cr.fetchone()[0] > FULL_READ_BATCH
+
+    def _engagement_stored_rows(self, company, partner_ids, since):
+        """``{partner_id: (has history, date read, raw tuple)}`` of the rows an
+        interrupted full run already wrote (signals read since ``since``)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, tier != 'new', date_raw, %s "
+                "FROM relationship_engagement "
+                "WHERE company_id = %s AND date_raw >= %s AND partner_id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(column) for column in RAW_COLUMNS),
+                company.id,
+                since,
+                list(partner_ids),
+            )
+        )
+        return {
+            row[0]: (row[1], row[2], tuple(row[3:])) for row in self.env.cr.fetchall()
+        }
+
+    def _engagement_reset_departed(self, company, population_ids):
+        """After a full run, the scored customers outside the population (no
+        document left in the company: deleted or moved away) become New again
+        instead of keeping an old score."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT id, partner_id FROM relationship_engagement "
+                "WHERE company_id = %s AND tier != 'new'",
+                company.id,
+            )
+        )
+        population = set(population_ids)
+        departed = [row_id for row_id, pid in cr.fetchall() if pid not in population]
+        if not departed:
+            return
+        score_columns = [
+            "score",
+            "score_previous",
+            "score_trend",
+            *(f"{name}_score" for name in engine.COMPONENTS),
+            *RAW_COLUMNS,
+        ]
+        cr.execute(
+            SQL(
+                "UPDATE relationship_engagement SET tier = 'new', "
+                "needs_recompute = FALSE, %s WHERE id = ANY(%s)",
+                SQL(", ").join(
+                    SQL("%s = NULL", SQL.identifier(column)) for column in score_columns
+                ),
+                departed,
+            )
+        )
+
+    def _engagement_write_rows(self, company, rows, cuts, now, today):
+        """Score a batch from its signals in memory, then store signals,
+        scores, trends and today's snapshot: the batch is loaded with COPY into
+        a temporary table and written with one statement.
+
+        :param rows: ``{partner_id: (has history, date read, raw tuple)}``
+        """
+        if not rows:
+            return {"computed": 0, "new": 0}
+        weights = company._get_engagement_weights()
+        bounds = company._get_engagement_tier_bounds()
+        lines = []
+        ranks = {}
+        new_count = 0
+        for pid, (has_history, date_raw, values) in rows.items():
+            if has_history:
+                parts = engine.components(
+                    dict(zip(RAW_COLUMNS, values, strict=True)), cuts, ranks
+                )
+                score = engine.weighted_score(parts, weights)
+            else:
+                parts = dict.fromkeys(engine.COMPONENTS)
+                score = None
+                new_count += 1
+            lines.append(
+                (
+                    pid,
+                    date_raw,
+                    score,
+                    engine.tier_of(score, bounds),
+                    *values,
+                    *(parts[name] for name in engine.COMPONENTS),
+                )
+            )
+        self._engagement_load(lines)
+
+        ident = SQL.identifier
+        stored = [
+            *(ident(column) for column in RAW_COLUMNS),
+            *(ident(f"{name}_score") for name in engine.COMPONENTS),
+        ]
+        snapshot = [
+            ident("score"),
+            ident("tier"),
+            *(ident(f"{name}_score") for name in engine.COMPONENTS),
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH up AS (
+                    INSERT INTO relationship_engagement
+                           (partner_id, company_id, window_days, needs_recompute,
+                            date_raw, date_computed, date_snapshot, create_uid,
+                            create_date, write_uid, write_date, score, tier,
+                            %(stored)s)
+                    SELECT v.partner_id, %(company)s, %(window)s, FALSE,
+                           v.date_raw, %(now)s, %(today)s, %(uid)s, %(now)s,
+                           %(uid)s, %(now)s, v.score, v.tier, %(v_stored)s
+                      FROM relationship_engagement_load v
+                    ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                           %(previous)s,
+                           window_days = EXCLUDED.window_days,
+                           needs_recompute = FALSE,
+                           date_raw = EXCLUDED.date_raw,
+                           date_computed = EXCLUDED.date_computed,
+                           date_snapshot = EXCLUDED.date_snapshot,
+                           write_uid = EXCLUDED.write_uid,
+                           write_date = EXCLUDED.write_date,
+                           score = EXCLUDED.score,
+                           tier = EXCLUDED.tier,
+                           %(updates)s
+                    RETURNING partner_id, %(snapshot)s
+                )
+                INSERT INTO relationship_engagement_snapshot
+                       (partner_id, company_id, date, create_uid, create_date,
+                        write_uid, write_date, %(snapshot)s)
+                SELECT up.partner_id, %(company)s, %(today)s, %(uid)s, %(now)s,
+                       %(uid)s, %(now)s, %(snapshot)s
+                  FROM up
+                ON CONFLICT (partner_id, company_id, date) DO UPDATE SET
+                       %(snapshot_updates)s
+                """,
+                stored=SQL(", ").join(stored),
+                v_stored=SQL(", ").join(SQL("v.%s", name) for name in stored),
+                previous=self._engagement_previous_sets(
+                    SQL("relationship_engagement"), SQL("EXCLUDED.score"), today
+                ),
+                company=company.id,
+                today=today,
+                window=company.engagement_window_days,
+                now=now,
+                uid=self.env.uid,
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", name, name) for name in stored
+                ),
+                snapshot=SQL(", ").join(snapshot),
+                snapshot_updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", name, name) for name in snapshot
+                ),
+            )
+        )
+        self.env["relationship.engagement.snapshot"].invalidate_model()
+        return {"computed": len(rows), "new": new_count}
+
+    @api.model
+    def _engagement_previous_sets(self, row, new_score, today):
+        """``SET`` items for the previous score and the trend of a row getting
+        ``new_score``: the previous score is the row's score when that one was
+        snapshotted on an earlier day (the last snapshot before today), else
+        the one it already had (a second recompute on the same day)."""
+        previous = SQL(
+            "CASE WHEN %(row)s.date_snapshot < %(today)s "
+            "OR %(row)s.date_snapshot IS NULL "
+            "THEN %(row)s.score ELSE %(row)s.score_previous END",
+            row=row,
+            today=today,
+        )
+        return SQL(
+            "score_previous = %(previous)s, "
+            "score_trend = ROUND((%(new)s - %(previous)s)::numeric, 1)",
+            previous=previous,
+            new=new_score,
+        )
+
+    def _engagement_load(self, lines):
+        """COPY ``lines`` (partner, date read, score, tier, raw signals,
+        components) into a temporary table dropped at commit."""
+        cr = self.env.cr
+        columns = SQL(", ").join(
+            SQL("%s %s", SQL.identifier(name), SQL(sql_type))
+            for name, sql_type in (
+                ("partner_id", "int4"),
+                ("date_raw", "timestamp"),
+                ("score", "float8"),
+                ("tier", "varchar"),
+                *((column, RAW_TYPES[column]) for column in RAW_COLUMNS),
+                *((f"{name}_score", "float8") for name in engine.COMPONENTS),
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS relationship_engagement_load "
+                "(%s) ON COMMIT DROP",
+                columns,
+            )
+        )
+        cr.execute(SQL("TRUNCATE relationship_engagement_load"))
+        buffer = io.StringIO()
+        # csv writes None as an empty field, read back as NULL below.
+        csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(lines)
+        buffer.seek(0)
+        # COPY has no parameters: the values are numbers, dates and tier keys
+        # computed above, never user text.
+        cr.copy_expert(
+            "COPY relationship_engagement_load FROM STDIN "
+            "WITH (FORMAT csv, DELIMITER E'\\t', NULL '')",
+            buffer,
+        )
+
+    def _engagement_read_signals(self, company, partner_ids, date_from, today):
+        """``{partner_id: {raw column: value}}`` for a batch, one query per
+        signal. ``partner_ids=None`` reads the company's whole population (every
+        commercial partner with a sale order or a customer invoice, except the
+        companies' own) without a partner filter."""
+        cr = self.env.cr
+        sql_ids = partner_ids
+        orders = engine.order_signals(cr, company.id, sql_ids, date_from)
+        invoices = engine.invoice_signals(cr, company.id, sql_ids, date_from)
+        if partner_ids is None:
+            partner_ids = sorted(
+                (orders.keys() | invoices.keys()) - engine.own_partner_ids(cr)
+            )
         payments = engine.payment_signals(
             cr,
             company.id,
-            partner_ids,
+            sql_ids,
             date_from,
             today,
             excluded_move_ids=self._engagement_excluded_invoice_ids(
@@ -623,7 +928,9 @@ class RelationshipEngagement(models.Model):
             last_purchase = order.get("last_order_date") or invoice.get(
                 "last_invoice_date"
             )
-            has_history = bool(order or invoice)
+            has_history = bool(
+                order.get("last_order_date") or invoice.get("posted_count")
+            )
             result[pid] = {
                 "has_history": has_history,
                 "last_order_date": order.get("last_order_date"),
@@ -709,35 +1016,24 @@ class RelationshipEngagement(models.Model):
         cr.execute(
             SQL(
                 """
-                SELECT e.id, e.tier = 'new', %(columns)s, prev.score
+                SELECT e.id, e.tier = 'new', %(columns)s
                   FROM relationship_engagement e
-                  LEFT JOIN LATERAL (
-                        SELECT s.score
-                          FROM relationship_engagement_snapshot s
-                         WHERE s.partner_id = e.partner_id
-                           AND s.company_id = e.company_id
-                           AND s.date < %(today)s
-                         ORDER BY s.date DESC
-                         LIMIT 1
-                       ) prev ON TRUE
                  WHERE e.company_id = %(company)s AND e.partner_id = ANY(%(partners)s)
                 """,
                 columns=SQL(", ").join(
                     SQL("e.%s", SQL.identifier(column)) for column in RAW_COLUMNS
                 ),
-                today=today,
                 company=company.id,
                 partners=list(partner_ids),
             )
         )
         rows = cr.fetchall()
-        updates = {name: [] for name in ("id", "score", "tier", "previous", "trend")}
+        updates = {name: [] for name in ("id", "score", "tier")}
         parts_by_name = {name: [] for name in engine.COMPONENTS}
         new_count = 0
         for row in rows:
             record_id, is_new = row[0], row[1]
-            raw = dict(zip(RAW_COLUMNS, row[2:-1], strict=True))
-            previous = row[-1]
+            raw = dict(zip(RAW_COLUMNS, row[2:], strict=True))
             if is_new:
                 parts = dict.fromkeys(engine.COMPONENTS)
                 score = None
@@ -754,12 +1050,6 @@ class RelationshipEngagement(models.Model):
             updates["id"].append(record_id)
             updates["score"].append(score)
             updates["tier"].append(engine.tier_of(score, bounds))
-            updates["previous"].append(previous)
-            updates["trend"].append(
-                None
-                if score is None or previous is None
-                else round(score - previous, 1)
-            )
             for name in engine.COMPONENTS:
                 parts_by_name[name].append(parts[name])
         if not rows:
@@ -772,15 +1062,13 @@ class RelationshipEngagement(models.Model):
             SQL(
                 """
                 UPDATE relationship_engagement e
-                   SET score = v.score, tier = v.tier, score_previous = v.previous,
-                       score_trend = v.trend, date_computed = %(now)s,
+                   SET %(previous)s, score = v.score, tier = v.tier,
+                       date_computed = %(now)s, date_snapshot = %(today)s,
                        write_date = %(now)s, write_uid = %(uid)s,
                        %(component_sets)s
                   FROM unnest(%(ids)s::int[], %(scores)s::float8[],
-                              %(tiers)s::varchar[], %(previous)s::float8[],
-                              %(trends)s::float8[],
-                              %(component_arrays)s)
-                       AS v(id, score, tier, previous, trend, %(component_names)s)
+                              %(tiers)s::varchar[], %(component_arrays)s)
+                       AS v(id, score, tier, %(component_names)s)
                  WHERE e.id = v.id
                 """,
                 now=now,
@@ -791,8 +1079,10 @@ class RelationshipEngagement(models.Model):
                 ids=updates["id"],
                 scores=updates["score"],
                 tiers=updates["tier"],
-                previous=updates["previous"],
-                trends=updates["trend"],
+                previous=self._engagement_previous_sets(
+                    SQL("e"), SQL("v.score"), today
+                ),
+                today=today,
                 component_arrays=SQL(", ").join(
                     SQL("%s::float8[]", parts_by_name[name])
                     for name in engine.COMPONENTS

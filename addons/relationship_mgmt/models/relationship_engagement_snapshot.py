@@ -16,9 +16,8 @@ class RelationshipEngagementSnapshot(models.Model):
         string="Customer",
         required=True,
         readonly=True,
-        index=True,
         ondelete="cascade",
-    )
+    )  # indexed by the partner_company_date_uniq constraint, which leads with it
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, ondelete="cascade"
     )

@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
 
+from ..engine import engagement as engine
 from ..models.relationship_engagement import ENGAGEMENT_LOCK_KEY
 from .common import TODAY, RelationshipCommon
 
@@ -198,3 +199,77 @@ class TestEngagementRecompute(RelationshipCommon):
         self.assertTrue(self._engagement(customer).date_computed)
         own = self._engagement(self.env.company.partner_id)
         self.assertFalse(own.date_computed)
+
+    def _constructed_population(self):
+        customers = self.env["res.partner"]
+        for index in range(7):
+            customer = self._customer(f"Population {index}")
+            for order in range(index + 1):
+                self._order(customer, 5 + 40 * order + index, 100.0 * (index + 1))
+            self._invoice(customer, 5 + index, 250.0 * (7 - index))
+            customers |= customer
+        return customers
+
+    def test_full_run_ranks_like_the_stored_percentiles(self):
+        customers = self._constructed_population()
+        self.Engagement._recompute_company(self.env.company, full=True)
+        full = {c.id: self._engagement(c).score for c in customers}
+        in_memory = {
+            column: engine.quantiles_of(self._engagement(c)[column] for c in customers)
+            for column, __ in engine.RANKED_COMPONENTS.values()
+        }
+        stored = engine.quantile_cuts(self.env.cr, self.env.company.id)
+        for column, cuts in stored.items():
+            self.assertEqual(len(cuts), 101)
+            for mine, theirs in zip(in_memory[column], cuts, strict=True):
+                self.assertAlmostEqual(mine, theirs, places=6, msg=column)
+
+        # The partner path ranks against the stored rows: same scores.
+        self.Engagement._recompute_company(self.env.company, partner_ids=customers.ids)
+        self.Engagement.invalidate_model()
+        self.assertEqual({c.id: self._engagement(c).score for c in customers}, full)
+        self.assertEqual(len(set(full.values())), len(customers), "scores differ")
+
+    def test_full_run_writes_snapshot_and_trend_in_one_pass(self):
+        customer = self._customer("Trend Customer")
+        self._order(customer, 100, 100.0)
+        other = self._customer("Steady Other")
+        self._order(other, 10, 100.0)
+        with freeze_time(fields.Date.to_date(TODAY) - timedelta(days=1)):
+            self.Engagement._recompute_company(self.env.company, full=True)
+        yesterday = self._engagement(customer).score
+        self._order(customer, 1, 900.0)
+
+        self.Engagement._recompute_company(self.env.company, full=True)
+
+        engagement = self._engagement(customer)
+        self.assertEqual(engagement.score_previous, yesterday)
+        self.assertAlmostEqual(
+            engagement.score_trend, round(engagement.score - yesterday, 1), places=1
+        )
+        self.assertGreater(engagement.score_trend, 0)
+        snapshots = self.env["relationship.engagement.snapshot"].search(
+            [("partner_id", "=", customer.id)], order="date"
+        )
+        self.assertEqual(len(snapshots), 2)
+        self.assertEqual(snapshots[-1].score, engagement.score)
+        self.assertEqual(snapshots[-1].tier, engagement.tier)
+        self.assertEqual(snapshots[-1].recency_score, engagement.recency_score)
+
+    def test_full_run_turns_customers_without_documents_new(self):
+        leaving = self._customer("Leaving Customer")
+        order = self._order(leaving, 10, 100.0)
+        staying = self._customer("Staying Customer")
+        self._order(staying, 10, 100.0)
+        self.Engagement._recompute_company(self.env.company, full=True)
+        self.assertNotEqual(self._engagement(leaving).tier, "new")
+
+        order._action_cancel()
+        order.unlink()
+        self.Engagement._recompute_company(self.env.company, full=True)
+
+        engagement = self._engagement(leaving)
+        self.assertEqual(engagement.tier, "new")
+        self.assertFalse(engagement.score)
+        self.assertFalse(engagement.order_count)
+        self.assertNotEqual(self._engagement(staying).tier, "new")
