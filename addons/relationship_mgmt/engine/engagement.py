@@ -375,3 +375,57 @@ def tier_of(score, bounds):
         if score >= lower:
             return tier
     return "dormant"
+
+
+# RFM segments, from the best down (keys stored on the engagement rows).
+RFM_SEGMENTS = [
+    ("champions", "Champions"),
+    ("loyal", "Loyal"),
+    ("potential_loyalist", "Potential loyalist"),
+    ("recent", "New customers"),
+    ("needs_attention", "Needs attention"),
+    ("cannot_lose", "Cannot lose"),
+    ("at_risk", "At risk"),
+    ("hibernating", "Hibernating"),
+    ("lost", "Lost"),
+]
+
+
+def quintile(component):
+    """1-5 quintile of a 0-100 percentile-rank component (5 = best fifth)."""
+    if component is None:
+        return None
+    return min(5, int(component // 20) + 1)
+
+
+def rfm(parts):
+    """``(R, F, M, segment)`` of a customer with history, from its recency,
+    frequency and monetary components (percentile ranks in the company, so the
+    quintiles are the company's own). A customer without a purchase date ranks
+    last on recency.
+
+    Segments: recent buyers (R 4-5) are Champions when they also buy often and
+    much (F, M >= 4), Loyal when often, Potential loyalists with 2-3 orders'
+    worth of frequency, New customers with the lowest frequency; R 3 is Loyal
+    when frequent, else Needs attention; lapsed buyers (R 1-2) are Cannot lose
+    when they were frequent big buyers, At risk when they were regular, else
+    Hibernating (R 2) or Lost (R 1)."""
+    r = quintile(parts.get("recency")) or 1
+    f = quintile(parts.get("frequency")) or 1
+    m = quintile(parts.get("monetary")) or 1
+    if r >= 4:
+        if f >= 4:
+            segment = "champions" if m >= 4 else "loyal"
+        elif f >= 2:
+            segment = "potential_loyalist"
+        else:
+            segment = "recent"
+    elif r == 3:
+        segment = "loyal" if f >= 4 else "needs_attention"
+    elif f >= 4 and m >= 4:
+        segment = "cannot_lose"
+    elif f >= 3:
+        segment = "at_risk"
+    else:
+        segment = "hibernating" if r == 2 else "lost"
+    return r, f, m, segment

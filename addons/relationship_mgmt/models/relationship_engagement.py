@@ -57,6 +57,10 @@ RAW_TYPES = {
     "satisfaction_value": "float8",
     "open_dispute_count": "int4",
 }
+# RFM quintiles and segment, stored beside the score (see engine.rfm()).
+RFM_COLUMNS = ("rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment")
+RFM_TYPES = ("int4", "int4", "int4", "varchar")
+NO_RFM = (None, None, None, None)
 # Position in RAW_COLUMNS of each raw value ranked against the population.
 RANKED_INDEXES = {
     column: RAW_COLUMNS.index(column)
@@ -123,6 +127,25 @@ class RelationshipEngagement(models.Model):
         string="Satisfaction", digits=(5, 1), readonly=True
     )
     service_score = fields.Float(string="Service", digits=(5, 1), readonly=True)
+
+    rfm_recency = fields.Integer(
+        string="R", readonly=True, help="Recency quintile in the company (5 = best)."
+    )
+    rfm_frequency = fields.Integer(
+        string="F", readonly=True, help="Frequency quintile in the company (5 = best)."
+    )
+    rfm_monetary = fields.Integer(
+        string="M", readonly=True, help="Monetary quintile in the company (5 = best)."
+    )
+    rfm_segment = fields.Selection(
+        engine.RFM_SEGMENTS, string="RFM Segment", readonly=True
+    )
+    rfm_segment_previous = fields.Selection(
+        engine.RFM_SEGMENTS,
+        string="Previous RFM Segment",
+        readonly=True,
+        help="Segment of the last snapshot taken on an earlier day.",
+    )
 
     last_order_date = fields.Date(readonly=True)
     days_since_last_order = fields.Integer(readonly=True)
@@ -719,6 +742,7 @@ class RelationshipEngagement(models.Model):
             "score_trend",
             *(f"{name}_score" for name in engine.COMPONENTS),
             *RAW_COLUMNS,
+            *RFM_COLUMNS,
         ]
         cr.execute(
             SQL(
@@ -751,9 +775,11 @@ class RelationshipEngagement(models.Model):
                     dict(zip(RAW_COLUMNS, values, strict=True)), cuts, ranks
                 )
                 score = engine.weighted_score(parts, weights)
+                rfm = engine.rfm(parts)
             else:
                 parts = dict.fromkeys(engine.COMPONENTS)
                 score = None
+                rfm = NO_RFM
                 new_count += 1
             lines.append(
                 (
@@ -763,6 +789,7 @@ class RelationshipEngagement(models.Model):
                     engine.tier_of(score, bounds),
                     *values,
                     *(parts[name] for name in engine.COMPONENTS),
+                    *rfm,
                 )
             )
         self._engagement_load(lines)
@@ -771,11 +798,13 @@ class RelationshipEngagement(models.Model):
         stored = [
             *(ident(column) for column in RAW_COLUMNS),
             *(ident(f"{name}_score") for name in engine.COMPONENTS),
+            *(ident(column) for column in RFM_COLUMNS),
         ]
         snapshot = [
             ident("score"),
             ident("tier"),
             *(ident(f"{name}_score") for name in engine.COMPONENTS),
+            ident("rfm_segment"),
         ]
         self.env.cr.execute(
             SQL(
@@ -837,10 +866,10 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_previous_sets(self, row, new_score, today):
-        """``SET`` items for the previous score and the trend of a row getting
-        ``new_score``: the previous score is the row's score when that one was
-        snapshotted on an earlier day (the last snapshot before today), else
-        the one it already had (a second recompute on the same day)."""
+        """``SET`` items for the previous score and RFM segment and the trend
+        of a row getting ``new_score``: the previous values are the row's own
+        when they were snapshotted on an earlier day (the last snapshot before
+        today), else the ones it already had (a second run on the same day)."""
         previous = SQL(
             "CASE WHEN %(row)s.date_snapshot < %(today)s "
             "OR %(row)s.date_snapshot IS NULL "
@@ -848,11 +877,20 @@ class RelationshipEngagement(models.Model):
             row=row,
             today=today,
         )
+        earlier = SQL(
+            "%(row)s.date_snapshot < %(today)s OR %(row)s.date_snapshot IS NULL",
+            row=row,
+            today=today,
+        )
         return SQL(
             "score_previous = %(previous)s, "
-            "score_trend = ROUND((%(new)s - %(previous)s)::numeric, 1)",
+            "score_trend = ROUND((%(new)s - %(previous)s)::numeric, 1), "
+            "rfm_segment_previous = CASE WHEN %(earlier)s THEN %(row)s.rfm_segment "
+            "ELSE %(row)s.rfm_segment_previous END",
             previous=previous,
             new=new_score,
+            earlier=earlier,
+            row=row,
         )
 
     def _engagement_load(self, lines):
@@ -868,6 +906,7 @@ class RelationshipEngagement(models.Model):
                 ("tier", "varchar"),
                 *((column, RAW_TYPES[column]) for column in RAW_COLUMNS),
                 *((f"{name}_score", "float8") for name in engine.COMPONENTS),
+                *zip(RFM_COLUMNS, RFM_TYPES, strict=True),
             )
         )
         cr.execute(
@@ -1030,6 +1069,7 @@ class RelationshipEngagement(models.Model):
         rows = cr.fetchall()
         updates = {name: [] for name in ("id", "score", "tier")}
         parts_by_name = {name: [] for name in engine.COMPONENTS}
+        rfm_arrays = [[] for __ in RFM_COLUMNS]
         new_count = 0
         for row in rows:
             record_id, is_new = row[0], row[1]
@@ -1037,6 +1077,7 @@ class RelationshipEngagement(models.Model):
             if is_new:
                 parts = dict.fromkeys(engine.COMPONENTS)
                 score = None
+                rfm = NO_RFM
                 new_count += 1
             else:
                 raw = {
@@ -1047,6 +1088,9 @@ class RelationshipEngagement(models.Model):
                 }
                 parts = engine.components(raw, cuts)
                 score = engine.weighted_score(parts, weights)
+                rfm = engine.rfm(parts)
+            for values, value in zip(rfm_arrays, rfm, strict=True):
+                values.append(value)
             updates["id"].append(record_id)
             updates["score"].append(score)
             updates["tier"].append(engine.tier_of(score, bounds))
@@ -1057,7 +1101,7 @@ class RelationshipEngagement(models.Model):
         now = fields.Datetime.now()
         component_columns = [
             SQL.identifier(f"{name}_score") for name in engine.COMPONENTS
-        ]
+        ] + [SQL.identifier(column) for column in RFM_COLUMNS]
         cr.execute(
             SQL(
                 """
@@ -1084,8 +1128,14 @@ class RelationshipEngagement(models.Model):
                 ),
                 today=today,
                 component_arrays=SQL(", ").join(
-                    SQL("%s::float8[]", parts_by_name[name])
-                    for name in engine.COMPONENTS
+                    [
+                        SQL("%s::float8[]", parts_by_name[name])
+                        for name in engine.COMPONENTS
+                    ]
+                    + [
+                        SQL("%s::%s[]", values, SQL(sql_type))
+                        for values, sql_type in zip(rfm_arrays, RFM_TYPES, strict=True)
+                    ]
                 ),
                 component_names=SQL(", ").join(component_columns),
             )

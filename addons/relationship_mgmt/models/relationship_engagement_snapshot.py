@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..engine.engagement import RFM_SEGMENTS
 from .relationship_engagement import TIERS
 
 
@@ -35,6 +36,7 @@ class RelationshipEngagementSnapshot(models.Model):
         string="Satisfaction", readonly=True, aggregator="avg"
     )
     service_score = fields.Float(string="Service", readonly=True, aggregator="avg")
+    rfm_segment = fields.Selection(RFM_SEGMENTS, string="RFM Segment", readonly=True)
 
     _sql_constraints = [
         (
@@ -59,6 +61,7 @@ class RelationshipEngagementSnapshot(models.Model):
             "interaction_score",
             "satisfaction_score",
             "service_score",
+            "rfm_segment",
         )
         names = SQL(", ").join(SQL.identifier(column) for column in columns)
         self.env.cr.execute(

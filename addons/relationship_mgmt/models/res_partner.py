@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine.engagement import RFM_SEGMENTS
 from .relationship_engagement import TIERS
 
 
@@ -26,6 +27,12 @@ class ResPartner(models.Model):
         search="_search_engagement_tier",
     )
     engagement_trend = fields.Float(compute="_compute_engagement", digits=(5, 1))
+    engagement_rfm_segment = fields.Selection(
+        RFM_SEGMENTS,
+        string="RFM Segment",
+        compute="_compute_engagement",
+        search="_search_engagement_rfm_segment",
+    )
     engagement_date = fields.Datetime(
         compute="_compute_engagement", string="Engagement Computed"
     )
@@ -35,6 +42,7 @@ class ResPartner(models.Model):
     @api.depends(
         "commercial_partner_id.engagement_ids.score",
         "commercial_partner_id.engagement_ids.tier",
+        "commercial_partner_id.engagement_ids.rfm_segment",
     )
     def _compute_engagement(self):
         Engagement = self.env["relationship.engagement"]
@@ -54,11 +62,15 @@ class ResPartner(models.Model):
             partner.engagement_score = engagement.score
             partner.engagement_tier = engagement.tier or False
             partner.engagement_trend = engagement.score_trend
+            partner.engagement_rfm_segment = engagement.rfm_segment or False
             partner.engagement_date = engagement.date_computed
             partner.engagement_breakdown = engagement.breakdown
 
     def _search_engagement_tier(self, operator, value):
         return self._search_engagement_field("tier", operator, value)
+
+    def _search_engagement_rfm_segment(self, operator, value):
+        return self._search_engagement_field("rfm_segment", operator, value)
 
     def _search_engagement_score(self, operator, value):
         return self._search_engagement_field("score", operator, value)
