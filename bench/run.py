@@ -89,6 +89,37 @@ BARE_SQL_QUERIES = {
          GROUP BY am.commercial_partner_id
     """,
 }
+# The rows the customer analytics read (issue: "the whole analytics refresh
+# for size M runs within 3x the bare SQL reads of the same rows").
+ANALYTICS_BARE_SQL_QUERIES = {
+    "orders": """
+        SELECT p.commercial_partner_id, COUNT(*), MIN(so.date_order),
+               MAX(so.date_order), SUM(so.amount_untaxed), SUM(so.margin)
+          FROM sale_order so
+          JOIN res_partner p ON p.id = so.partner_id
+         WHERE so.company_id = %(company)s AND so.state = 'sale'
+         GROUP BY p.commercial_partner_id
+    """,
+    "order lines": """
+        SELECT p.commercial_partner_id, pt.categ_id, SUM(sol.price_subtotal),
+               SUM(sol.discount)
+          FROM sale_order_line sol
+          JOIN sale_order so ON so.id = sol.order_id
+          JOIN res_partner p ON p.id = so.partner_id
+          JOIN product_product pp ON pp.id = sol.product_id
+          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         WHERE so.company_id = %(company)s AND so.state = 'sale'
+         GROUP BY 1, 2
+    """,
+    "invoices": """
+        SELECT commercial_partner_id, SUM(amount_untaxed_signed)
+          FROM account_move
+         WHERE company_id = %(company)s AND state = 'posted'
+           AND move_type IN ('out_invoice', 'out_refund')
+         GROUP BY commercial_partner_id
+    """,
+}
+TARGET_ANALYTICS_RATIO = 3.0
 # Read by the engine as well, reported beside the reference.
 MESSAGES_QUERY = """
     SELECT p.commercial_partner_id, COUNT(*)
@@ -285,6 +316,39 @@ class Benchmark:
             "mark_seconds": mark_seconds,
         }
 
+    def analytics_refresh(self):
+        """(e) Customer analytics and forecast refresh of the main company."""
+        with environment(self.registry) as env:
+            Analytics = env["relationship.analytics"]
+            company = self._company(env)
+            fresh(env)
+            start = time.perf_counter()
+            counts = Analytics._refresh_company(company)
+            env.cr.commit()
+            seconds = time.perf_counter() - start
+            fresh(env)
+        return {"seconds": seconds, **counts}
+
+    def analytics_bare_sql(self):
+        """(f) The rows the analytics read, as bare GROUP BY queries (median
+        of three runs each)."""
+        runs = []
+        with environment(self.registry) as env:
+            for __ in range(BARE_SQL_RUNS):
+                timings = {}
+                for name, query in ANALYTICS_BARE_SQL_QUERIES.items():
+                    start = time.perf_counter()
+                    env.cr.execute(SQL(query, company=self.company_id))
+                    env.cr.fetchall()
+                    timings[name] = time.perf_counter() - start
+                runs.append(timings)
+            env.cr.rollback()
+        queries = {
+            name: statistics.median(run[name] for run in runs)
+            for name in ANALYTICS_BARE_SQL_QUERIES
+        }
+        return {"seconds": sum(queries.values()), "queries": queries}
+
     def total_invoiced(self):
         """(c) Odoo's ``res.partner.total_invoiced`` on the scored partners,
         read in prefetch-sized batches, each on an empty cache like separate
@@ -435,6 +499,23 @@ def report(result):
             + f" (messages {phases['bare_sql']['messages_seconds']:.2f} s)",
         ),
     ]
+    rows += [
+        (
+            "e. analytics refresh",
+            phases["analytics"]["seconds"],
+            phases["analytics"]["customers"],
+            "churn, value, profitability, patterns",
+        ),
+        (
+            "f. analytics bare SQL",
+            phases["analytics_bare_sql"]["seconds"],
+            None,
+            ", ".join(
+                f"{name} {seconds:.2f} s"
+                for name, seconds in phases["analytics_bare_sql"]["queries"].items()
+            ),
+        ),
+    ]
     data = result["data"]
     print(
         f"\nDatabase {result['db']}, size {result['size']}: "
@@ -449,7 +530,8 @@ def report(result):
     print(
         f"full / bare SQL: {ratios['full_vs_bare_sql']:.2f}x "
         f"({ratios['full_vs_bare_sql_with_messages']:.2f}x with messages)   "
-        f"full / total_invoiced: {ratios['full_vs_total_invoiced']:.2f}x"
+        f"full / total_invoiced: {ratios['full_vs_total_invoiced']:.2f}x   "
+        f"analytics / bare SQL: {ratios['analytics_vs_bare_sql']:.2f}x"
     )
     for check in result["checks"]:
         if not check["ok"]:
@@ -507,6 +589,8 @@ def main(argv=None):
     phases["incremental_1pct"] = bench.incremental_recompute()
     phases["total_invoiced"] = bench.total_invoiced()
     phases["bare_sql"] = bench.bare_sql()
+    phases["analytics"] = bench.analytics_refresh()
+    phases["analytics_bare_sql"] = bench.analytics_bare_sql()
     full = phases["full_recompute"]["seconds"]
     result["ratios"] = {
         "full_vs_bare_sql": ratio(full, phases["bare_sql"]["seconds"]),
@@ -517,6 +601,9 @@ def main(argv=None):
             phases["bare_sql"]["seconds"] + phases["bare_sql"]["messages_seconds"],
         ),
         "full_vs_total_invoiced": ratio(full, phases["total_invoiced"]["seconds"]),
+        "analytics_vs_bare_sql": ratio(
+            phases["analytics"]["seconds"], phases["analytics_bare_sql"]["seconds"]
+        ),
     }
     applies = result["size"] == TARGET_SIZE
     result["targets"] = {
@@ -527,6 +614,10 @@ def main(argv=None):
         f"full faster than total_invoiced (size {TARGET_SIZE})": {
             "applies": applies,
             "met": result["ratios"]["full_vs_total_invoiced"] < 1.0,
+        },
+        f"analytics <= {TARGET_ANALYTICS_RATIO:g}x bare SQL (size {TARGET_SIZE})": {
+            "applies": applies,
+            "met": result["ratios"]["analytics_vs_bare_sql"] <= TARGET_ANALYTICS_RATIO,
         },
     }
     result["checks"] = sanity_checks(result)

@@ -2,7 +2,14 @@ from . import res_company
 from . import res_config_settings
 from . import relationship_engagement
 from . import relationship_engagement_snapshot
+from . import relationship_analytics
 from . import res_partner
 from . import sale_order
 from . import account_move
 from . import account_partial_reconcile
+from . import mail_message
+from . import relationship_interaction
+from . import relationship_satisfaction
+from . import res_partner_interaction
+from . import res_partner_satisfaction
+from . import survey_survey

@@ -1,5 +1,3 @@
-import csv
-import io
 import logging
 import threading
 from datetime import timedelta
@@ -11,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount, split_every
 from odoo.tools.sql import create_index
 
+from ..engine import bulk
 from ..engine import engagement as engine
 
 _logger = logging.getLogger(__name__)
@@ -895,11 +894,11 @@ class RelationshipEngagement(models.Model):
 
     def _engagement_load(self, lines):
         """COPY ``lines`` (partner, date read, score, tier, raw signals,
-        components) into a temporary table dropped at commit."""
-        cr = self.env.cr
-        columns = SQL(", ").join(
-            SQL("%s %s", SQL.identifier(name), SQL(sql_type))
-            for name, sql_type in (
+        components, RFM) into a temporary table dropped at commit."""
+        bulk.copy_into_temp(
+            self.env.cr,
+            "relationship_engagement_load",
+            [
                 ("partner_id", "int4"),
                 ("date_raw", "timestamp"),
                 ("score", "float8"),
@@ -907,26 +906,8 @@ class RelationshipEngagement(models.Model):
                 *((column, RAW_TYPES[column]) for column in RAW_COLUMNS),
                 *((f"{name}_score", "float8") for name in engine.COMPONENTS),
                 *zip(RFM_COLUMNS, RFM_TYPES, strict=True),
-            )
-        )
-        cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS relationship_engagement_load "
-                "(%s) ON COMMIT DROP",
-                columns,
-            )
-        )
-        cr.execute(SQL("TRUNCATE relationship_engagement_load"))
-        buffer = io.StringIO()
-        # csv writes None as an empty field, read back as NULL below.
-        csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(lines)
-        buffer.seek(0)
-        # COPY has no parameters: the values are numbers, dates and tier keys
-        # computed above, never user text.
-        cr.copy_expert(
-            "COPY relationship_engagement_load FROM STDIN "
-            "WITH (FORMAT csv, DELIMITER E'\\t', NULL '')",
-            buffer,
+            ],
+            lines,
         )
 
     def _engagement_read_signals(self, company, partner_ids, date_from, today):

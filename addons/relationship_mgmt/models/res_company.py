@@ -59,6 +59,39 @@ class ResCompany(models.Model):
         "interrupted resumes from the customers not yet computed since then.",
     )
 
+    analytics_horizon_months = fields.Integer(
+        string="Lifetime Value Horizon (months)",
+        default=12,
+        help="Predicted customer value covers this many coming months.",
+    )
+    analytics_forecast_months = fields.Integer(
+        string="Forecast Months",
+        default=6,
+        help="Expected revenue is forecast for this many calendar months.",
+    )
+
+    @api.constrains("analytics_horizon_months", "analytics_forecast_months")
+    def _check_analytics_periods(self):
+        for company in self:
+            if not 1 <= company.analytics_horizon_months <= 120:
+                raise ValidationError(
+                    self.env._(
+                        "The lifetime value horizon of %(company)s must be between 1 "
+                        "and 120 months, not %(months)s.",
+                        company=company.name,
+                        months=company.analytics_horizon_months,
+                    )
+                )
+            if not 1 <= company.analytics_forecast_months <= 24:
+                raise ValidationError(
+                    self.env._(
+                        "The forecast of %(company)s must cover between 1 and 24 "
+                        "months, not %(months)s.",
+                        company=company.name,
+                        months=company.analytics_forecast_months,
+                    )
+                )
+
     @api.constrains("engagement_window_days", "engagement_snapshot_retention_days")
     def _check_engagement_periods(self):
         for company in self:

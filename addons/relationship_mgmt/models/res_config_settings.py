@@ -43,3 +43,9 @@ class ResConfigSettings(models.TransientModel):
     engagement_snapshot_retention_days = fields.Integer(
         related="company_id.engagement_snapshot_retention_days", readonly=False
     )
+    analytics_horizon_months = fields.Integer(
+        related="company_id.analytics_horizon_months", readonly=False
+    )
+    analytics_forecast_months = fields.Integer(
+        related="company_id.analytics_forecast_months", readonly=False
+    )

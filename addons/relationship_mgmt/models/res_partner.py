@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine.engagement import RFM_SEGMENTS
+from .relationship_analytics import CHURN_LEVELS
 from .relationship_engagement import TIERS
 
 
@@ -37,6 +38,32 @@ class ResPartner(models.Model):
         compute="_compute_engagement", string="Engagement Computed"
     )
     engagement_breakdown = fields.Html(compute="_compute_engagement", sanitize=False)
+    analytics_id = fields.Many2one(
+        "relationship.analytics",
+        compute="_compute_analytics",
+        string="Customer Analytics",
+        help="Analytics of the commercial entity in the current company.",
+    )
+    analytics_churn_risk = fields.Float(
+        compute="_compute_analytics", string="Churn Risk", digits=(5, 1)
+    )
+    analytics_churn_level = fields.Selection(
+        CHURN_LEVELS,
+        compute="_compute_analytics",
+        search="_search_analytics_churn_level",
+        string="Churn Level",
+    )
+    analytics_lifetime_value = fields.Monetary(
+        compute="_compute_analytics",
+        string="Lifetime Value",
+        currency_field="analytics_currency_id",
+    )
+    analytics_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_analytics", string="Currency of Analytics"
+    )
+    analytics_next_order_date = fields.Date(
+        compute="_compute_analytics", string="Expected Next Order"
+    )
 
     @api.depends_context("company")
     @api.depends(
@@ -65,6 +92,53 @@ class ResPartner(models.Model):
             partner.engagement_rfm_segment = engagement.rfm_segment or False
             partner.engagement_date = engagement.date_computed
             partner.engagement_breakdown = engagement.breakdown
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_analytics(self):
+        commercial = self.commercial_partner_id
+        analytics = self.env["relationship.analytics"].search(
+            [
+                ("partner_id", "in", commercial.ids),
+                ("company_id", "=", self.env.company.id),
+            ]
+        )
+        by_partner = {record.partner_id.id: record for record in analytics}
+        empty = self.env["relationship.analytics"]
+        for partner in self:
+            record = by_partner.get(partner.commercial_partner_id.id, empty)
+            partner.analytics_id = record
+            partner.analytics_churn_risk = record.churn_risk
+            partner.analytics_churn_level = record.churn_level or False
+            partner.analytics_lifetime_value = record.lifetime_value
+            partner.analytics_currency_id = record.currency_id
+            partner.analytics_next_order_date = record.next_order_date
+
+    def _search_analytics_churn_level(self, operator, value):
+        """Partners whose commercial entity's churn level in the current
+        company matches."""
+        analytics_query = self.env["relationship.analytics"]._search(
+            [("churn_level", operator, value), ("company_id", "=", self.env.company.id)]
+        )
+        return [
+            (
+                "commercial_partner_id",
+                "in",
+                analytics_query.subselect(
+                    SQL.identifier("relationship_analytics", "partner_id")
+                ),
+            )
+        ]
+
+    def action_view_analytics(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "relationship.analytics",
+            "view_mode": "form",
+            "res_id": self.analytics_id.id,
+            "name": self.env._("Customer Analytics"),
+        }
 
     def _search_engagement_tier(self, operator, value):
         return self._search_engagement_field("tier", operator, value)

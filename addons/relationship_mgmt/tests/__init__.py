@@ -4,3 +4,6 @@ from . import test_engagement_settings
 from . import test_engagement_security
 from . import test_engagement_views
 from . import test_rfm
+from . import test_analytics
+from . import test_interaction
+from . import test_satisfaction

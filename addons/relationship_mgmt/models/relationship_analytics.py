@@ -1,0 +1,441 @@
+import logging
+import threading
+
+from babel.dates import get_month_names
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.osv import expression
+from odoo.tools import SQL, format_amount, format_date, split_every
+
+from ..engine import analytics as engine
+from ..engine import bulk
+from ..engine.engagement import RFM_SEGMENTS, own_partner_ids
+
+_logger = logging.getLogger(__name__)
+
+# PostgreSQL advisory lock taken per company while its analytics refresh.
+ANALYTICS_LOCK_KEY = 72_410_302
+CHURN_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+# Stored analytics, in the order engine.customer_analytics() returns them,
+# with their SQL types for the bulk load.
+VALUE_COLUMNS = {
+    "order_count": "int4",
+    "first_order_date": "date",
+    "last_order_date": "date",
+    "revenue_to_date": "numeric",
+    "refund_to_date": "numeric",
+    "discount_to_date": "numeric",
+    "margin_to_date": "numeric",
+    "margin_percent": "float8",
+    "categ_id": "int4",
+    "average_order_value": "numeric",
+    "season_mask": "int4",
+    "own_gap_days": "float8",
+    "expected_gap_days": "float8",
+    "days_since_last_order": "int4",
+    "churn_risk": "float8",
+    "next_order_date": "date",
+    "next_order_value": "numeric",
+    "predicted_revenue": "numeric",
+    "predicted_margin": "numeric",
+}
+
+
+class RelationshipAnalytics(models.Model):
+    _name = "relationship.analytics"
+    _description = "Customer Analytics"
+    _order = "predicted_revenue desc, id"
+    _rec_name = "partner_id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        ondelete="cascade",
+    )  # indexed by the partner_company_uniq constraint, which leads with it
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, ondelete="cascade"
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one(
+        related="partner_id.user_id", string="Salesperson", readonly=True
+    )
+    rfm_segment = fields.Selection(
+        RFM_SEGMENTS,
+        string="RFM Segment",
+        readonly=True,
+        help="The customer's segment when the analytics were refreshed.",
+    )
+    date_computed = fields.Datetime(string="Last Computed", readonly=True)
+    date_as_of = fields.Date(
+        string="Data Up To",
+        readonly=True,
+        help="Documents up to this day (included) were analysed; the forecast "
+        "starts with its month.",
+    )
+    horizon_months = fields.Integer(string="Horizon (months)", readonly=True)
+
+    order_count = fields.Integer(string="Orders to Date", readonly=True)
+    first_order_date = fields.Date(readonly=True)
+    last_order_date = fields.Date(readonly=True)
+    days_since_last_order = fields.Integer(readonly=True)
+    own_gap_days = fields.Float(
+        string="Usual Gap (days)",
+        digits=(16, 1),
+        readonly=True,
+        help="Average number of days between two orders of this customer.",
+    )
+    expected_gap_days = fields.Float(
+        string="Expected Gap (days)",
+        digits=(16, 1),
+        readonly=True,
+        help="The customer's usual gap, or the company's typical one for a "
+        "customer with a single order.",
+    )
+    churn_risk = fields.Float(
+        digits=(5, 1), readonly=True, aggregator="avg", help="0 (safe) to 100."
+    )
+    churn_level = fields.Selection(
+        CHURN_LEVELS, compute="_compute_churn_level", search="_search_churn_level"
+    )
+    next_order_date = fields.Date(string="Expected Next Order", readonly=True)
+    next_order_value = fields.Monetary(string="Expected Next Value", readonly=True)
+
+    revenue_to_date = fields.Monetary(
+        readonly=True, help="Untaxed invoiced revenue, net of refunds."
+    )
+    refund_to_date = fields.Monetary(string="Refunds to Date", readonly=True)
+    discount_to_date = fields.Monetary(string="Discounts to Date", readonly=True)
+    margin_to_date = fields.Monetary(
+        readonly=True, help="Margin of the confirmed orders, less the refunds."
+    )
+    margin_percent = fields.Float(
+        string="Margin (%)", digits=(16, 1), readonly=True, aggregator="avg"
+    )
+    average_order_value = fields.Monetary(string="Average Basket", readonly=True)
+    categ_id = fields.Many2one(
+        "product.category", string="Preferred Category", readonly=True
+    )
+    season_mask = fields.Integer(readonly=True)
+    season_months = fields.Char(
+        string="Buying Months", compute="_compute_season_months"
+    )
+    predicted_revenue = fields.Monetary(
+        readonly=True,
+        help="Expected untaxed revenue over the horizon.",
+    )
+    predicted_margin = fields.Monetary(readonly=True)
+    lifetime_value = fields.Monetary(
+        compute="_compute_lifetime_value",
+        help="Revenue to date plus the predicted revenue.",
+    )
+    explanation = fields.Text(compute="_compute_explanation")
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "unique(partner_id, company_id)",
+            "A customer has one analytics record per company.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("churn_risk", "order_count")
+    def _compute_churn_level(self):
+        for record in self:
+            risk = record.churn_risk if record.order_count else None
+            record.churn_level = engine.risk_level(risk)
+
+    def _search_churn_level(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise NotImplementedError(operator)
+        levels = {value} if isinstance(value, str) else set(value or [])
+        bounds = {
+            "low": [("churn_risk", "<", engine.MEDIUM_RISK)],
+            "medium": [
+                ("churn_risk", ">=", engine.MEDIUM_RISK),
+                ("churn_risk", "<", engine.HIGH_RISK),
+            ],
+            "high": [("churn_risk", ">=", engine.HIGH_RISK)],
+        }
+        domain = expression.AND(
+            [
+                [("order_count", ">", 0)],
+                expression.OR([bounds[level] for level in levels if level in bounds]),
+            ]
+        )
+        if operator in ("!=", "not in"):
+            return ["!", *expression.normalize_domain(domain)]
+        return domain
+
+    @api.depends("season_mask")
+    @api.depends_context("lang")
+    def _compute_season_months(self):
+        names = get_month_names(
+            "abbreviated", locale=self.env.lang or "en_US"
+        )  # 1-based
+        for record in self:
+            record.season_months = ", ".join(
+                names[month]
+                for month in range(1, 13)
+                if record.season_mask & (1 << (month - 1))
+            )
+
+    @api.depends("revenue_to_date", "predicted_revenue")
+    def _compute_lifetime_value(self):
+        for record in self:
+            record.lifetime_value = record.revenue_to_date + record.predicted_revenue
+
+    @api.depends(
+        "churn_risk",
+        "order_count",
+        "expected_gap_days",
+        "own_gap_days",
+        "days_since_last_order",
+        "predicted_revenue",
+        "margin_to_date",
+        "refund_to_date",
+    )
+    def _compute_explanation(self):
+        for record in self:
+            record.explanation = "\n".join(record._analytics_reasons())
+
+    def _analytics_reasons(self):
+        self.ensure_one()
+        _ = self.env._
+        if not self.order_count:
+            return [_("No confirmed order yet: no rhythm, risk or forecast.")]
+        money = self._money
+        lines = []
+        if self.own_gap_days:
+            lines.append(
+                _(
+                    "Orders every %(gap)s days on average; last order %(days)s "
+                    "days ago.",
+                    gap=round(self.own_gap_days),
+                    days=self.days_since_last_order,
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "A single order, %(days)s days ago; customers of this company "
+                    "reorder every %(gap)s days.",
+                    days=self.days_since_last_order,
+                    gap=round(self.expected_gap_days),
+                )
+            )
+        overdue = self.days_since_last_order - round(self.expected_gap_days)
+        if overdue > 0:
+            lines.append(
+                _(
+                    "The next order is %(days)s days overdue: churn risk %(risk)s/100.",
+                    days=overdue,
+                    risk=self.churn_risk,
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "Within the usual rhythm: churn risk %(risk)s/100, next order "
+                    "expected on %(date)s.",
+                    risk=self.churn_risk,
+                    date=format_date(self.env, self.next_order_date),
+                )
+            )
+        lines.append(
+            _(
+                "Predicted over %(months)s months: %(revenue)s of revenue "
+                "(%(margin)s margin) from %(basket)s average baskets.",
+                months=self.horizon_months,
+                revenue=money(self.predicted_revenue),
+                margin=money(self.predicted_margin),
+                basket=money(self.average_order_value),
+            )
+        )
+        if self.refund_to_date:
+            lines.append(
+                _(
+                    "Refunds of %(refunds)s lower the revenue and margin to date.",
+                    refunds=money(self.refund_to_date),
+                )
+            )
+        return lines
+
+    def _money(self, amount):
+        return format_amount(self.env, amount or 0.0, self.currency_id)
+
+    # ------------------------------------------------------------------
+    # Public API (buttons, server actions, XML-RPC)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def refresh_analytics(self):
+        """Refresh the analytics of every customer of the companies the caller
+        works in (Relationships managers).
+
+        :return: ``{"customers": int, "companies": [ids],
+                 "skipped_companies": [ids]}``
+        """
+        if not self.env.user.has_group("relationship_mgmt.group_relationship_manager"):
+            raise AccessError(
+                self.env._("Only Relationships managers may refresh the analytics.")
+            )
+        result = {"customers": 0, "companies": [], "skipped_companies": []}
+        for company in self.env.companies:
+            counts = self._refresh_company(company)
+            if counts is None:
+                result["skipped_companies"].append(company.id)
+                continue
+            result["companies"].append(company.id)
+            result["customers"] += counts["customers"]
+        return result
+
+    @api.model
+    def action_refresh_all(self):
+        result = self.refresh_analytics()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Customer analytics refreshed"),
+                "message": self.env._(
+                    "%(count)s customers analysed.", count=result["customers"]
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_refresh_all(self):
+        """Nightly, after the engagement recompute: every company."""
+        may_commit = not getattr(threading.current_thread(), "testing", False)
+        for company in self.env["res.company"].search([]):
+            self._refresh_company(company)
+            if may_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    # ------------------------------------------------------------------
+    # The computation
+    # ------------------------------------------------------------------
+
+    def _refresh_company(self, company, as_of=None, batch_size=20000):
+        """Recompute every customer's analytics of one company from its
+        documents up to ``as_of`` (default: today), with a few queries for the
+        whole company. The revenue forecast is derived from the stored rhythm
+        by the report view. Returns the counts, or None while another refresh
+        of the company runs."""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            SQL(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                ANALYTICS_LOCK_KEY,
+                company.id,
+            )
+        )
+        if not cr.fetchone()[0]:
+            _logger.info("Analytics of %s are being refreshed elsewhere", company.name)
+            return None
+        as_of = as_of or fields.Date.context_today(self.with_company(company))
+        horizon = company.analytics_horizon_months
+        rhythms = engine.order_rhythm(cr, company.id, as_of)
+        lines = engine.line_patterns(cr, company.id, as_of)
+        invoiced = engine.invoiced_values(cr, company.id, as_of)
+        cr.execute(
+            SQL(
+                "SELECT partner_id, score_trend, rfm_segment "
+                "FROM relationship_engagement WHERE company_id = %s",
+                company.id,
+            )
+        )
+        engagement = {row[0]: row[1:] for row in cr.fetchall()}
+        company_gap = engine.typical_gap(rhythms)
+        customers = sorted((rhythms.keys() | invoiced.keys()) - own_partner_ids(cr))
+        horizon_days = horizon * engine.DAYS_PER_MONTH
+        now = fields.Datetime.now()
+        rows = []
+        for pid in customers:
+            trend, segment = engagement.get(pid, (None, None))
+            values = engine.customer_analytics(
+                rhythms.get(pid),
+                lines.get(pid),
+                invoiced.get(pid),
+                company_gap,
+                as_of,
+                horizon_days,
+                trend,
+            )
+            rows.append((pid, segment, *(values[column] for column in VALUE_COLUMNS)))
+        for batch in split_every(batch_size, rows, list):
+            self._analytics_write(company, batch, now, as_of, horizon)
+        self._analytics_drop_departed(company, customers)
+        self.invalidate_model()
+        self.env["relationship.forecast.report"].invalidate_model()
+        return {"customers": len(rows)}
+
+    def _analytics_write(self, company, rows, now, as_of, horizon):
+        """Upsert a batch of ``(partner, segment, *VALUE_COLUMNS)`` rows."""
+        bulk.copy_into_temp(
+            self.env.cr,
+            "relationship_analytics_load",
+            [
+                ("partner_id", "int4"),
+                ("rfm_segment", "varchar"),
+                *VALUE_COLUMNS.items(),
+            ],
+            rows,
+        )
+        names = [SQL.identifier(column) for column in ("rfm_segment", *VALUE_COLUMNS)]
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO relationship_analytics
+                       (partner_id, company_id, horizon_months, date_computed,
+                        date_as_of, create_uid, create_date, write_uid, write_date,
+                        %(names)s)
+                SELECT v.partner_id, %(company)s, %(horizon)s, %(now)s, %(as_of)s,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s, %(v_names)s
+                  FROM relationship_analytics_load v
+                ON CONFLICT (partner_id, company_id) DO UPDATE SET
+                       horizon_months = EXCLUDED.horizon_months,
+                       date_computed = EXCLUDED.date_computed,
+                       date_as_of = EXCLUDED.date_as_of,
+                       write_uid = EXCLUDED.write_uid,
+                       write_date = EXCLUDED.write_date,
+                       %(updates)s
+                """,
+                names=SQL(", ").join(names),
+                v_names=SQL(", ").join(SQL("v.%s", name) for name in names),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", name, name) for name in names
+                ),
+                company=company.id,
+                horizon=horizon,
+                as_of=as_of,
+                now=now,
+                uid=self.env.uid,
+            )
+        )
+
+    def _analytics_drop_departed(self, company, customer_ids):
+        """Remove the rows of customers without any document left."""
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM relationship_analytics "
+                "WHERE company_id = %s AND NOT (partner_id = ANY(%s))",
+                company.id,
+                list(customer_ids),
+            )
+        )
