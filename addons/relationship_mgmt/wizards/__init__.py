@@ -1,0 +1,1 @@
+from . import relationship_activity_wizard
