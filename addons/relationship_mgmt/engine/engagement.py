@@ -36,15 +36,22 @@ OVERDUE_PENALTY = 20.0
 DISPUTE_PENALTY = 25.0
 
 
-def own_partner_ids(cr):
-    """The companies' own partners, never scored (internal documents)."""
-    cr.execute(SQL("SELECT partner_id FROM res_company"))
+def excluded_partner_ids(cr):
+    """Partners never profiled: the companies' own (internal documents) and
+    the customers who asked not to be (``relationship_no_profiling``)."""
+    cr.execute(
+        SQL(
+            "SELECT partner_id FROM res_company UNION "
+            "SELECT id FROM res_partner WHERE relationship_no_profiling"
+        )
+    )
     return {row[0] for row in cr.fetchall()}
 
 
 def population_ids(cr, company_id):
     """Commercial partners with a sale order or a customer invoice in the
-    company, except the companies' own partners (internal documents)."""
+    company, except the companies' own partners (internal documents) and the
+    customers who asked not to be profiled."""
     cr.execute(
         SQL(
             """
@@ -61,6 +68,9 @@ def population_ids(cr, company_id):
                    AND am.commercial_partner_id IS NOT NULL
             ) customers
              WHERE customer_id NOT IN (SELECT partner_id FROM res_company)
+               AND customer_id NOT IN (
+                   SELECT id FROM res_partner WHERE relationship_no_profiling
+               )
              ORDER BY 1
             """,
             company_id=company_id,

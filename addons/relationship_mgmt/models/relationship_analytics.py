@@ -10,7 +10,7 @@ from odoo.tools import SQL, format_amount, format_date, split_every
 
 from ..engine import analytics as engine
 from ..engine import bulk
-from ..engine.engagement import RFM_SEGMENTS, own_partner_ids
+from ..engine.engagement import RFM_SEGMENTS, excluded_partner_ids
 
 _logger = logging.getLogger(__name__)
 
@@ -362,7 +362,9 @@ class RelationshipAnalytics(models.Model):
         )
         engagement = {row[0]: row[1:] for row in cr.fetchall()}
         company_gap = engine.typical_gap(rhythms)
-        customers = sorted((rhythms.keys() | invoiced.keys()) - own_partner_ids(cr))
+        customers = sorted(
+            (rhythms.keys() | invoiced.keys()) - excluded_partner_ids(cr)
+        )
         horizon_days = horizon * engine.DAYS_PER_MONTH
         now = fields.Datetime.now()
         rows = []

@@ -448,6 +448,10 @@ class RelationshipEngagement(models.Model):
                 SELECT p, c, 'new', TRUE, %(uid)s, NOW() AT TIME ZONE 'UTC',
                        %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM unnest(%(partners)s::int[], %(companies)s::int[]) AS v(p, c)
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM res_partner
+                        WHERE id = v.p AND relationship_no_profiling
+                       )
                 ON CONFLICT (partner_id, company_id)
                 DO UPDATE SET needs_recompute = TRUE
                 """,
@@ -606,6 +610,8 @@ class RelationshipEngagement(models.Model):
                 population.update(row[0] for row in cr.fetchall())
                 target = [pid for pid in wanted if pid in population]
             pending = target
+        excluded = engine.excluded_partner_ids(cr)
+        target = pending = [pid for pid in target if pid not in excluded]
 
         # Phase 1: raw signals, batch by batch.
         for batch in split_every(batch_size, pending, list):
@@ -921,7 +927,7 @@ class RelationshipEngagement(models.Model):
         invoices = engine.invoice_signals(cr, company.id, sql_ids, date_from)
         if partner_ids is None:
             partner_ids = sorted(
-                (orders.keys() | invoices.keys()) - engine.own_partner_ids(cr)
+                (orders.keys() | invoices.keys()) - engine.excluded_partner_ids(cr)
             )
         payments = engine.payment_signals(
             cr,

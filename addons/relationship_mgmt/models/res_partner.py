@@ -9,6 +9,13 @@ from .relationship_engagement import TIERS
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    relationship_no_profiling = fields.Boolean(
+        string="No Profiling",
+        tracking=True,
+        help="The customer asked not to be profiled: no engagement score, RFM "
+        "segment or analytics are kept for it (set on the company, it covers "
+        "its contacts).",
+    )
     engagement_ids = fields.One2many(
         "relationship.engagement", "partner_id", string="Engagement by Company"
     )
@@ -139,6 +146,29 @@ class ResPartner(models.Model):
             "res_id": self.analytics_id.id,
             "name": self.env._("Customer Analytics"),
         }
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("relationship_no_profiling"):
+            self._relationship_drop_profiles()
+        return result
+
+    def _relationship_drop_profiles(self):
+        """Delete the scores, their history and the analytics of customers who
+        opted out of profiling."""
+        commercial = self.filtered("relationship_no_profiling").commercial_partner_id
+        if not commercial:
+            return
+        # sudo: the customer's request removes derived data in every company,
+        # whoever records it (they may not read the other companies' rows).
+        for model in (
+            "relationship.engagement.snapshot",
+            "relationship.engagement",
+            "relationship.analytics",
+        ):
+            self.env[model].sudo().search(
+                [("partner_id", "in", commercial.ids)]
+            ).unlink()
 
     def _search_engagement_tier(self, operator, value):
         return self._search_engagement_field("tier", operator, value)

@@ -6,5 +6,6 @@ from . import test_engagement_views
 from . import test_rfm
 from . import test_analytics
 from . import test_analytics_reports
+from . import test_no_profiling
 from . import test_interaction
 from . import test_satisfaction
