@@ -9,3 +9,5 @@ from . import test_analytics_reports
 from . import test_no_profiling
 from . import test_interaction
 from . import test_satisfaction
+from . import test_program
+from . import test_program_execution

@@ -1,1 +1,2 @@
 from . import relationship_activity_wizard
+from . import relationship_program_enrol_wizard
