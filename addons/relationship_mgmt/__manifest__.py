@@ -36,6 +36,8 @@
         "wizards/relationship_activity_wizard_views.xml",
         "wizards/relationship_program_enrol_wizard_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_privacy_views.xml",
+        "report/relationship_privacy_report.xml",
         "views/relationship_interaction_views.xml",
         "views/relationship_satisfaction_views.xml",
         "views/res_partner_interaction_views.xml",

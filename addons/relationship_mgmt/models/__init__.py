@@ -4,6 +4,7 @@ from . import relationship_engagement
 from . import relationship_engagement_snapshot
 from . import relationship_analytics
 from . import res_partner
+from . import res_partner_privacy
 from . import sale_order
 from . import account_move
 from . import account_partial_reconcile

@@ -7,6 +7,7 @@ from . import test_rfm
 from . import test_analytics
 from . import test_analytics_reports
 from . import test_no_profiling
+from . import test_privacy
 from . import test_interaction
 from . import test_satisfaction
 from . import test_program

@@ -1,0 +1,84 @@
+import json
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import TODAY, RelationshipCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestRelationshipPrivacy(RelationshipCommon):
+    def _profiled_customer(self):
+        customer = self._customer("Data Subject", email="subject@example.com")
+        self._order(customer, 5, 300.0)
+        self.env["relationship.interaction"].create(
+            {"partner_id": customer.id, "name": "Call", "channel": "phone"}
+        )
+        self.env["relationship.satisfaction"].create(
+            {"partner_id": customer.id, "kind": "csat", "value": 4}
+        )
+        self.Engagement._recompute_company(self.env.company, full=True)
+        self.env["relationship.analytics"]._refresh_company(self.env.company)
+        return customer
+
+    def test_export_lists_everything_held_about_the_customer(self):
+        customer = self._profiled_customer()
+        contact = self.env["res.partner"].create(
+            {"name": "Subject's colleague", "parent_id": customer.id}
+        )
+
+        data = contact.relationship_export_data()
+
+        self.assertEqual(list(data), [customer.id])
+        models = data[customer.id]["models"]
+        for model in (
+            "relationship.engagement",
+            "relationship.engagement.snapshot",
+            "relationship.analytics",
+            "relationship.interaction",
+            "relationship.satisfaction",
+        ):
+            self.assertEqual(len(models[model]), 1, model)
+        self.assertEqual(models["relationship.satisfaction"][0]["value"], 4)
+        json.dumps(data)  # plain data, as XML-RPC needs
+
+        action = customer.action_relationship_export()
+        attachment_id = int(action["url"].split("/")[3].split("?")[0])
+        attachment = self.env["ir.attachment"].browse(attachment_id)
+        exported = json.loads(attachment.raw)
+        self.assertIn(str(customer.id), exported)
+        html, __ = self.env["ir.actions.report"]._render_qweb_html(
+            "relationship_mgmt.relationship_privacy_report", customer.ids
+        )
+        self.assertIn(b"Data Subject", html)
+        self.assertIn(b"Customer Engagement", html)
+
+    def test_erase_deletes_everything_and_logs_it(self):
+        customer = self._profiled_customer()
+        other = self._customer("Someone Else")
+        self._order(other, 5, 100.0)
+        self.Engagement._recompute_company(self.env.company, full=True)
+
+        counts = customer.relationship_erase_data()
+
+        self.assertEqual(counts["relationship.engagement"], 1)
+        self.assertEqual(counts["relationship.interaction"], 1)
+        data = customer.relationship_export_data()[customer.id]["models"]
+        self.assertFalse(any(data.values()))
+        self.assertTrue(self._engagement(other))
+        if "privacy.log" in self.env:
+            log = self.env["privacy.log"].search([], order="id desc", limit=1)
+            self.assertIn("relationship.engagement 1", log.execution_details)
+
+    def test_only_managers_export_or_erase(self):
+        customer = self._profiled_customer()
+        for user in (self.user_plain, self.user_relationship):
+            with self.assertRaises(AccessError):
+                customer.with_user(user).relationship_export_data()
+            with self.assertRaises(AccessError):
+                customer.with_user(user).relationship_erase_data()
+        manager_data = customer.with_user(self.user_manager).relationship_export_data()
+        self.assertTrue(manager_data[customer.id]["models"]["relationship.engagement"])
