@@ -1,0 +1,52 @@
+from odoo.tests import tagged
+
+from .common import BrmCommon
+
+VIEWS = {
+    "relationship.agreement": ("list", "kanban", "form", "search", "activity"),
+    "relationship.agreement.round": ("list", "form"),
+    "relationship.agreement.obligation": ("list", "form", "search"),
+    "relationship.obligation.period": ("list", "form", "pivot", "search"),
+    "relationship.trust.snapshot": ("list", "kanban", "form", "graph", "pivot"),
+}
+
+
+@tagged("post_install", "-at_install")
+class TestViews(BrmCommon):
+    def test_views_render_for_users_and_managers(self):
+        for user in (self.user_relationship, self.user_manager):
+            for model, view_types in VIEWS.items():
+                with self.subTest(user=user.login, model=model):
+                    result = (
+                        self.env[model]
+                        .with_user(user)
+                        .get_views([(False, view_type) for view_type in view_types])
+                    )
+                    self.assertEqual(set(result["views"]), set(view_types))
+
+    def test_partner_form_shows_the_relationship_page_to_relationship_users(self):
+        def arch(user):
+            return (
+                self.env["res.partner"]
+                .with_user(user)
+                .get_views([(False, "form")])["views"]["form"]["arch"]
+            )
+
+        self.assertIn('name="trust_breakdown"', arch(self.user_relationship))
+        self.assertIn('name="relationship_brm"', arch(self.user_relationship))
+        self.assertNotIn('name="trust_breakdown"', arch(self.user_plain))
+
+    def test_menus_of_business_partners(self):
+        visible = (
+            self.env["ir.ui.menu"].with_user(self.user_relationship)._visible_menu_ids()
+        )
+        for xmlid in (
+            "relationship_brm.relationship_agreement_menu",
+            "relationship_brm.relationship_agreement_obligation_menu",
+            "relationship_brm.relationship_trust_dashboard_menu",
+            "relationship_brm.relationship_trust_snapshot_menu",
+        ):
+            self.assertIn(self.env.ref(xmlid).id, visible)
+        self.assertNotIn(
+            self.env.ref("relationship_brm.relationship_partner_type_menu").id, visible
+        )
