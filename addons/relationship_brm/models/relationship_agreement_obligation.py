@@ -445,18 +445,24 @@ class RelationshipAgreementObligation(models.Model):
                     for agreement, periods in by_agreement.items()
                 ],
             )
-            for agreement, periods in by_agreement.items():
-                agreement.message_post(
-                    body=Markup("<p>%s</p><ul>%s</ul>")
+            # One note per agreement, logged in one batch (no notification:
+            # the owner gets the activity above). The caller may read these
+            # agreements; the batch log writes the messages as superuser.
+            agreements = self.env["relationship.agreement"].concat(*by_agreement)
+            agreements._message_log_batch(
+                {
+                    agreement.id: Markup("<p>%s</p><ul>%s</ul>")
                     % (
                         self.env._("Obligations breached:"),
                         Markup("").join(
                             Markup("<li>%s</li>") % period._breach_text()
                             for period in periods
                         ),
-                    ),
-                    subtype_xmlid="mail.mt_note",
-                )
+                    )
+                    for agreement, periods in by_agreement.items()
+                },
+                message_type="comment",
+            )
             cr.execute(
                 SQL(
                     "UPDATE relationship_obligation_period "
