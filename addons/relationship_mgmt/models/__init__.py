@@ -23,3 +23,10 @@ from . import res_partner_program
 from . import sale_order_program
 from . import stock_picking_program
 from . import account_move_program
+from . import res_company_crosssell
+from . import res_config_settings_crosssell
+from . import relationship_product_affinity
+from . import relationship_recommendation
+from . import crm_lead
+from . import res_partner_crosssell
+from . import sale_order_crosssell

@@ -1,2 +1,3 @@
 from . import relationship_activity_wizard
 from . import relationship_program_enrol_wizard
+from . import relationship_crosssell_wizard
