@@ -3,31 +3,12 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..engine.engagement import RFM_SEGMENTS
-
-# Records the wizard can start from, and how to reach their customer.
-SOURCE_PARTNER_FIELDS = {
-    "relationship.engagement": "partner_id",
-    "relationship.analytics": "partner_id",
-    "res.partner": "commercial_partner_id",
-}
-
 
 class RelationshipActivityWizard(models.TransientModel):
     _name = "relationship.activity.wizard"
+    _inherit = "relationship.customer.target"
     _description = "Schedule Activities for Customers"
 
-    target = fields.Selection(
-        [("selection", "Selected customers"), ("segment", "An RFM segment")],
-        required=True,
-        default="selection",
-    )
-    rfm_segment = fields.Selection(RFM_SEGMENTS, string="RFM Segment")
-    partner_ids = fields.Many2many(
-        "res.partner",
-        string="Customers",
-        default=lambda self: self._default_partner_ids(),
-    )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         required=True,
@@ -56,15 +37,6 @@ class RelationshipActivityWizard(models.TransientModel):
         "res.users", string="Assigned User", domain="[('share', '=', False)]"
     )
 
-    @api.model
-    def _default_partner_ids(self):
-        model = self.env.context.get("active_model")
-        ids = self.env.context.get("active_ids") or []
-        if model not in SOURCE_PARTNER_FIELDS or not ids:
-            return False
-        records = self.env[model].browse(ids).exists()
-        return records.mapped(SOURCE_PARTNER_FIELDS[model]).commercial_partner_id
-
     @api.constrains("deadline_days")
     def _check_deadline_days(self):
         for wizard in self:
@@ -76,27 +48,13 @@ class RelationshipActivityWizard(models.TransientModel):
                     )
                 )
 
-    def _target_partners(self):
-        self.ensure_one()
-        if self.target == "segment":
-            if not self.rfm_segment:
-                raise UserError(self.env._("Choose the RFM segment to act on."))
-            engagements = self.env["relationship.engagement"].search(
-                [
-                    ("rfm_segment", "=", self.rfm_segment),
-                    ("company_id", "=", self.env.company.id),
-                ]
-            )
-            return engagements.partner_id
-        return self.partner_ids.commercial_partner_id
-
     def action_schedule(self):
         """Create one activity per customer in one batch, skipping customers
         who already have an open activity of this type with this summary."""
         self.ensure_one()
         if self.assign_to == "user" and not self.user_id:
             raise UserError(self.env._("Choose the user the activities are for."))
-        partners = self._target_partners()
+        partners = self._target_partners(self.env.company)
         if not partners:
             raise UserError(self.env._("There is no customer to schedule for."))
         model = self.env["ir.model"]._get_id("res.partner")

@@ -4,32 +4,12 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..engine.engagement import RFM_SEGMENTS
-
-# Records the wizard can start from, and how to reach their customer.
-SOURCE_PARTNER_FIELDS = {
-    "relationship.engagement": "partner_id",
-    "relationship.analytics": "partner_id",
-    "relationship.recommendation": "partner_id",
-    "res.partner": "commercial_partner_id",
-}
-
 
 class RelationshipCrosssellWizard(models.TransientModel):
     _name = "relationship.crosssell.wizard"
+    _inherit = "relationship.customer.target"
     _description = "Generate Cross-sell Opportunities"
 
-    target = fields.Selection(
-        [("selection", "Selected customers"), ("segment", "An RFM segment")],
-        required=True,
-        default="selection",
-    )
-    rfm_segment = fields.Selection(RFM_SEGMENTS, string="RFM Segment")
-    partner_ids = fields.Many2many(
-        "res.partner",
-        string="Customers",
-        default=lambda self: self._default_partner_ids(),
-    )
     recommendation_ids = fields.Many2many(
         "relationship.recommendation",
         string="Recommendations",
@@ -45,15 +25,6 @@ class RelationshipCrosssellWizard(models.TransientModel):
         string="Minimum Score", help="Recommendations scoring less are left out."
     )
     team_id = fields.Many2one("crm.team", string="Sales Team")
-
-    @api.model
-    def _default_partner_ids(self):
-        model = self.env.context.get("active_model")
-        ids = self.env.context.get("active_ids") or []
-        if model not in SOURCE_PARTNER_FIELDS or not ids:
-            return False
-        records = self.env[model].browse(ids).exists()
-        return records.mapped(SOURCE_PARTNER_FIELDS[model]).commercial_partner_id
 
     @api.model
     def _default_recommendation_ids(self):
@@ -80,20 +51,6 @@ class RelationshipCrosssellWizard(models.TransientModel):
                         score=wizard.min_score,
                     )
                 )
-
-    def _target_partners(self):
-        self.ensure_one()
-        if self.target == "segment":
-            if not self.rfm_segment:
-                raise UserError(self.env._("Choose the RFM segment to act on."))
-            engagements = self.env["relationship.engagement"].search(
-                [
-                    ("rfm_segment", "=", self.rfm_segment),
-                    ("company_id", "=", self.env.company.id),
-                ]
-            )
-            return engagements.partner_id
-        return self.partner_ids.commercial_partner_id
 
     def _typical_order_values(self, partners):
         """Average untaxed amount of the customers' confirmed orders in the
@@ -184,7 +141,7 @@ class RelationshipCrosssellWizard(models.TransientModel):
             )
             partners = chosen.partner_id
         else:
-            partners = self._target_partners()
+            partners = self._target_partners(self.env.company)
         if not partners:
             raise UserError(self.env._("There is no customer to act on."))
         open_keys = self._open_crosssell_keys(partners)
