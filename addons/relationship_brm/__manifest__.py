@@ -21,6 +21,7 @@
         "data/ir_sequence.xml",
         "data/mail_activity_type.xml",
         "data/relationship_partner_type_data.xml",
+        "data/relationship_dispute_stage_data.xml",
         "data/ir_cron.xml",
         "views/relationship_agreement_views.xml",
         "views/relationship_agreement_round_views.xml",

@@ -5,6 +5,9 @@ from . import relationship_agreement_price
 from . import relationship_agreement_obligation
 from . import relationship_obligation_period
 from . import relationship_trust_snapshot
+from . import relationship_dispute_stage
+from . import relationship_dispute_sla
+from . import relationship_dispute
 from . import res_partner
 from . import sale_order
 from . import purchase_order
