@@ -48,5 +48,5 @@ done
 RELATIONSHIP_RPC_DB=$RPC_DB RELATIONSHIP_BENCH_DB=$BENCH_DB RELATIONSHIP_ADDONS=$ROOT/addons \
     $PYTHON -m pytest addons tests \
     --odoo-database="$DB" --odoo-addons-path="$ROOT/addons" --odoo-log-level=warn \
-    --odoo-extra=test-enable --odoo-extra=test-tags=-standard \
+    --odoo-extra=test-enable --odoo-extra=test-tags=-standard --odoo-http \
     -p no:cacheprovider -q -rfEs "$@"
