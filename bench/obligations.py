@@ -10,14 +10,28 @@ has no deliveries (service products), so the delivery obligations are not
 part of it.
 
     python3 bench/obligations.py --db bench_m --agreements 5000
+
+``--linked`` also links each customer's generated orders and invoices to
+its agreement (the documents are not linked otherwise: every minimum-volume
+period is then breached, a worst case for breach handling), so that the
+measuring queries work on real volumes.
+
+``--profile`` breaks each refresh down by method of the refresh (time spent
+in the method and its callees, and the SQL time and queries issued from it);
+it runs under cProfile, so its times are inflated: compare shares, not
+seconds, and take the timings from a run without it.
 """
 
 import argparse
+import cProfile
 import json
+import pstats
 import resource
 import sys
+import threading
 import time
 import tracemalloc
+from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,7 +61,113 @@ def customers_with_invoices(cr, company_id, limit):
     return [row[0] for row in cr.fetchall()]
 
 
-def measure(registry, limit):
+class Breakdown:
+    """Profile of one refresh: cumulative time of the addon's methods
+    (cProfile) and SQL time and queries attributed to the innermost addon
+    method on the stack (a query hook of Odoo's cursor)."""
+
+    MARK = "relationship_brm"
+
+    def __init__(self):
+        self.sql = defaultdict(lambda: [0, 0.0])
+        self.profiler = cProfile.Profile()
+
+    def _hook(self, cr, query, params, start, delay):
+        frame = sys._getframe(1)
+        while frame and self.MARK not in frame.f_code.co_filename:
+            frame = frame.f_back
+        name = frame.f_code.co_name if frame else "(outside the addon)"
+        self.sql[name][0] += 1
+        self.sql[name][1] += delay
+
+    def __enter__(self):
+        thread = threading.current_thread()
+        thread.query_hooks = (*getattr(thread, "query_hooks", ()), self._hook)
+        self.profiler.enable()
+        return self
+
+    def __exit__(self, *exc):
+        self.profiler.disable()
+        thread = threading.current_thread()
+        thread.query_hooks = tuple(
+            hook for hook in thread.query_hooks if hook != self._hook
+        )
+
+    def rows(self):
+        """``[(method, cumulative s, sql s, queries)]`` of the addon's
+        methods, slowest first."""
+        stats = pstats.Stats(self.profiler).stats
+        cumulative = defaultdict(float)
+        for (filename, __, name), (*__, cumtime, __callers) in stats.items():
+            if self.MARK in filename:
+                cumulative[name] = max(cumulative[name], cumtime)
+        names = set(cumulative) | set(self.sql)
+        return sorted(
+            (
+                (
+                    name,
+                    cumulative.get(name, 0.0),
+                    self.sql[name][1] if name in self.sql else 0.0,
+                    self.sql[name][0] if name in self.sql else 0,
+                )
+                for name in names
+            ),
+            key=lambda row: -row[1],
+        )
+
+
+def link_documents(cr, agreement_ids):
+    """Link the customers' sale orders and customer invoices to their
+    agreement, as if they had been made under it, and refresh the planner's
+    statistics of these tables. Returns the number of documents linked."""
+    linked = 0
+    for table in ("sale_order", "account_move"):
+        cr.execute(
+            SQL(
+                """
+                UPDATE %(table)s document
+                   SET agreement_id = ag.id
+                  FROM relationship_agreement ag, res_partner partner
+                 WHERE ag.id = ANY(%(ids)s)
+                   AND partner.id = document.partner_id
+                   AND partner.commercial_partner_id = ag.partner_id
+                   AND document.company_id = ag.company_id
+                   AND %(kind)s
+                """,
+                table=SQL.identifier(table),
+                ids=agreement_ids,
+                kind=(
+                    SQL("document.move_type IN ('out_invoice', 'out_refund')")
+                    if table == "account_move"
+                    else SQL("TRUE")
+                ),
+            )
+        )
+        linked += cr.rowcount
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+    return linked
+
+
+def last_period_write(cr):
+    cr.execute(SQL("SELECT MAX(write_date) FROM relationship_obligation_period"))
+    return cr.fetchone()[0]
+
+
+def periods_written_since(cr, last_written):
+    """Periods inserted or updated after ``last_written`` (write dates are
+    whole seconds, and a refresh writes its periods long before it ends)."""
+    cr.execute(
+        SQL(
+            "SELECT COUNT(*) FROM relationship_obligation_period "
+            "WHERE %s IS NULL OR write_date > %s",
+            last_written,
+            last_written,
+        )
+    )
+    return cr.fetchone()[0]
+
+
+def measure(registry, limit, profile=False, linked=False):
     with environment(registry) as env:
         company = env.ref("base.main_company")
         today = fields.Date.context_today(env["res.partner"].with_company(company))
@@ -72,7 +192,12 @@ def measure(registry, limit):
                             }
                         ),
                         Command.create(
-                            {"kind": "min_volume", "target": 500.0, "period": "quarter"}
+                            {
+                                "kind": "min_volume",
+                                "target": 500.0,
+                                "period": "quarter",
+                                "volume_basis": "invoiced",
+                            }
                         ),
                         Command.create(
                             {"kind": "max_volume", "target": 50000.0, "period": "year"}
@@ -84,18 +209,27 @@ def measure(registry, limit):
         )
         agreements.action_activate()
         env.flush_all()
+        documents = link_documents(env.cr, agreements.ids) if linked else 0
+        env.invalidate_all()
         setup_seconds = time.perf_counter() - start
         Obligation = env["relationship.agreement.obligation"]
 
         runs = []
         for __ in range(2):
             env.invalidate_all()
+            last_written = last_period_write(env.cr)
             queries_before = env.cr.sql_log_count
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             tracemalloc.start()
+            breakdown = Breakdown() if profile else None
             start = time.perf_counter()
-            counts = Obligation.refresh_obligations()
-            env.flush_all()
+            if breakdown:
+                with breakdown:
+                    counts = Obligation.refresh_obligations()
+                    env.flush_all()
+            else:
+                counts = Obligation.refresh_obligations()
+                env.flush_all()
             seconds = time.perf_counter() - start
             __, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
@@ -109,12 +243,16 @@ def measure(registry, limit):
                     )
                     / 1024,
                     **counts,
+                    "periods_written": periods_written_since(env.cr, last_written),
                 }
             )
+            if breakdown:
+                runs[-1]["breakdown"] = breakdown.rows()
         env.cr.rollback()
     return {
         "agreements": len(partner_ids),
         "obligations": 3 * len(partner_ids),
+        "documents_linked": documents,
         "setup_seconds": setup_seconds,
         "runs": runs,
     }
@@ -126,19 +264,38 @@ def main(argv=None):
     parser.add_argument("--agreements", type=int, default=5000)
     parser.add_argument("--output")
     parser.add_argument("--addons-path", default=ADDONS_PATH)
+    parser.add_argument(
+        "--linked",
+        action="store_true",
+        help="link the customers' orders and invoices to their agreement",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="break each refresh down by method (slower: cProfile)",
+    )
     args = parser.parse_args(argv)
     registry = load_registry(args.db, args.addons_path)
-    result = measure(registry, args.agreements)
+    result = measure(registry, args.agreements, args.profile, args.linked)
     print(
         f"{result['agreements']:,} agreements, {result['obligations']:,} "
-        f"obligations (created and activated in {result['setup_seconds']:.1f} s)"
+        f"obligations, {result['documents_linked']:,} documents linked "
+        f"(created and activated in {result['setup_seconds']:.1f} s)"
     )
     for index, run in enumerate(result["runs"], 1):
         print(
             f"refresh {index}: {run['seconds']:.2f} s, {run['queries']} queries, "
             f"Python peak {run['python_peak_mb']:.0f} MB, "
-            f"{run.get('periods', 0):,} periods, {run.get('breaches', 0):,} breaches"
+            f"{run.get('periods', 0):,} periods "
+            f"({run['periods_written']:,} written), "
+            f"{run.get('breaches', 0):,} breaches"
         )
+        for name, cumulative, sql_seconds, queries in run.get("breakdown", ()):
+            if cumulative >= 0.05 or sql_seconds >= 0.05:
+                print(
+                    f"    {name:<32} {cumulative:8.2f} s  "
+                    f"(SQL {sql_seconds:7.2f} s, {queries} queries)"
+                )
     if args.output:
         Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -28,6 +28,7 @@
         "data/ir_cron_satisfaction.xml",
         "data/ir_cron_program.xml",
         "data/ir_cron_crosssell.xml",
+        "data/ir_cron_event.xml",
         "data/relationship_program_mail_templates.xml",
         "views/relationship_engagement_views.xml",
         "views/relationship_engagement_snapshot_views.xml",
@@ -56,6 +57,7 @@
         "wizards/relationship_crosssell_wizard_views.xml",
         "views/res_partner_crosssell_views.xml",
         "views/sale_order_crosssell_views.xml",
+        "views/relationship_event_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -11,11 +11,9 @@ judged, the figure compared with the target (None when nothing could be
 judged), the documents behind it and those that missed the target.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-
-from odoo.tools import SQL, date_utils
+from odoo.tools import SQL
 
 KINDS = [
     ("on_time_delivery", "On-time delivery rate"),
@@ -48,6 +46,9 @@ STATUSES = [
     ("no_data", "No data"),
 ]
 VOLUME_BASES = [("ordered", "Ordered amount"), ("invoiced", "Invoiced amount")]
+# Length in months of the calendar periods.
+MONTHS = {"month": 1, "quarter": 3, "year": 12}
+ONE_DAY = timedelta(days=1)
 EPSILON = 1e-6
 
 
@@ -60,19 +61,26 @@ def period_bounds(period, date_start, date_end, today):
         return []
     if period == "agreement":
         return [(date_start, date_end or today)]
-    step = {"month": 1, "quarter": 3, "year": 12}[period]
+    step = MONTHS[period]
     last = min(today, date_end) if date_end else today
+    # Months counted from year 0, so that a period starts on a multiple of
+    # its length (quarters on 0, 3, 6, 9; years on 0); plain date arithmetic,
+    # as this runs for every obligation of every refresh.
+    month = date_start.year * 12 + date_start.month - 1
+    month -= month % step
     bounds = []
-    cursor = date_utils.start_of(date_start, period)
+    cursor = date(month // 12, month % 12 + 1, 1)
     while cursor <= last:
-        period_end = cursor + relativedelta(months=step) - timedelta(days=1)
+        month += step
+        following = date(month // 12, month % 12 + 1, 1)
+        period_end = following - ONE_DAY
         bounds.append(
             (
                 max(cursor, date_start),
                 min(period_end, date_end) if date_end else period_end,
             )
         )
-        cursor = period_end + timedelta(days=1)
+        cursor = following
     return bounds
 
 
@@ -101,24 +109,41 @@ def period_status(kind, target, actual, is_open, margin):
     return "at_risk" if is_open else "breached"
 
 
-def _periods(periods):
-    """The ``per`` relation (obligation_id, agreement_id, date_from, date_to)
-    built from ``[(obligation id, agreement id, date from, date to)]``."""
+def array(values, sql_type):
+    """``values`` as one array literal of ``sql_type`` (``"int4[]"``...): a
+    single parameter that PostgreSQL reads at once. A Python list becomes an
+    ``ARRAY[...]`` expression with one constant per value, slow to send and
+    to parse by the ten thousand (seconds for the periods of every
+    agreement). For numbers, dates and fixed keys only, never user text."""
+    items = ",".join("NULL" if value is None else str(value) for value in values)
+    return SQL("%s::%s", "{" + items + "}", SQL(sql_type))
+
+
+def _periods(periods, **columns):
+    """The ``per`` relation (obligation_id, agreement_id, date_from, date_to,
+    then ``columns``) built from ``[(obligation id, agreement id, date from,
+    date to)]`` and ``columns`` (name: ``array()`` of one value per period)."""
     obligation_ids, agreement_ids, date_froms, date_tos = (
         zip(*periods, strict=True) if periods else ((), (), (), ())
     )
+    names = ["obligation_id", "agreement_id", "date_from", "date_to", *columns]
     return SQL(
-        "unnest(%s::int[], %s::int[], %s::date[], %s::date[]) "
-        "AS per(obligation_id, agreement_id, date_from, date_to)",
-        list(obligation_ids),
-        list(agreement_ids),
-        list(date_froms),
-        list(date_tos),
+        "unnest(%s) AS per(%s)",
+        SQL(", ").join(
+            [
+                array(obligation_ids, "int4[]"),
+                array(agreement_ids, "int4[]"),
+                array(date_froms, "date[]"),
+                array(date_tos, "date[]"),
+                *columns.values(),
+            ]
+        ),
+        SQL(", ").join(SQL.identifier(name) for name in names),
     )
 
 
 def _agreement_ids(periods):
-    return sorted({period[1] for period in periods})
+    return array(sorted({period[1] for period in periods}), "int4[]")
 
 
 def _rate_rows(cr, query):
@@ -364,7 +389,7 @@ def _agreement_cte(agreement_ids, today):
              WHERE ag.id = ANY(%(agreement_ids)s)
         )
         """,
-        agreement_ids=list(agreement_ids),
+        agreement_ids=array(sorted(agreement_ids), "int4[]"),
         today=today,
     )
 
@@ -420,30 +445,29 @@ def volume(cr, periods, bases, today):
     """Ordered or invoiced amount of the agreement in each period (the basis
     of each obligation in ``bases``: ``{obligation id: "ordered" or
     "invoiced"}``). Always measured: no document is a volume of 0."""
-    obligation_ids = sorted(bases)
+    # The basis travels with each period: joining it by obligation instead
+    # makes the planner expect millions of rows (and compile the query).
+    periods = [period for period in periods if period[0] in bases]
     cr.execute(
         SQL(
             """
-            WITH %(documents)s, basis AS (
-                SELECT * FROM unnest(%(obligation_ids)s::int[], %(bases)s::varchar[])
-                    AS basis(obligation_id, basis)
-            )
+            WITH %(documents)s
             SELECT per.obligation_id, per.date_from, COUNT(document.ref),
                    COALESCE(SUM(document.amount), 0.0),
                    ARRAY_AGG(document.ref ORDER BY document.ref)
                        FILTER (WHERE document.ref IS NOT NULL)
               FROM %(periods)s
-              JOIN basis ON basis.obligation_id = per.obligation_id
               LEFT JOIN document ON document.agreement_id = per.agreement_id
-               AND document.basis = basis.basis
+               AND document.basis = per.basis
                AND document.day >= per.date_from
                AND document.day <= LEAST(per.date_to, %(today)s::date)
              GROUP BY per.obligation_id, per.date_from
             """,
-            documents=_volume_documents(_agreement_ids(periods), today),
-            obligation_ids=obligation_ids,
-            bases=[bases[obligation_id] for obligation_id in obligation_ids],
-            periods=_periods(periods),
+            documents=_volume_documents({period[1] for period in periods}, today),
+            periods=_periods(
+                periods,
+                basis=array([bases[period[0]] for period in periods], "varchar[]"),
+            ),
             today=today,
         )
     )
@@ -487,16 +511,12 @@ def price_compliance(cr, periods, tolerances, today):
     agreed price plus the obligation's tolerance (``{obligation id: percent}``).
     Lines of posted invoices and bills dated in the period, in the
     agreement's currency, are judged."""
-    obligation_ids = sorted(tolerances)
+    periods = [period for period in periods if period[0] in tolerances]
     return _rate_rows(
         cr,
         SQL(
             """
-            WITH tolerance AS (
-                SELECT * FROM unnest(%(obligation_ids)s::int[],
-                                     %(tolerances)s::float8[])
-                    AS tolerance(obligation_id, percent)
-            ), line AS (
+            WITH line AS (
                 SELECT am.agreement_id, am.id AS move_id, am.invoice_date AS day,
                        aml.price_unit * (1 - COALESCE(aml.discount, 0) / 100.0)
                            * lu.factor / pu.factor AS price,
@@ -518,10 +538,9 @@ def price_compliance(cr, periods, tolerances, today):
                    AND am.currency_id = ag.currency_id
             ), judged AS (
                 SELECT per.obligation_id, per.date_from, line.move_id,
-                       line.price <= line.agreed * (1 + tolerance.percent / 100.0)
+                       line.price <= line.agreed * (1 + per.tolerance / 100.0)
                                      + 0.000001 AS ok
                   FROM %(periods)s
-                  JOIN tolerance ON tolerance.obligation_id = per.obligation_id
                   JOIN line ON line.agreement_id = per.agreement_id
                    AND line.day >= per.date_from
                    AND line.day <= LEAST(per.date_to, %(today)s::date)
@@ -533,10 +552,13 @@ def price_compliance(cr, periods, tolerances, today):
               FROM judged
              GROUP BY obligation_id, date_from
             """,
-            obligation_ids=obligation_ids,
-            tolerances=[float(tolerances[key]) for key in obligation_ids],
             agreement_ids=_agreement_ids(periods),
-            periods=_periods(periods),
+            periods=_periods(
+                periods,
+                tolerance=array(
+                    [float(tolerances[period[0]]) for period in periods], "float8[]"
+                ),
+            ),
             today=today,
         ),
     )

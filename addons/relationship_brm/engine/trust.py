@@ -67,10 +67,11 @@ def compliance(cr, company_id, partner_ids, date_from):
     return {row[0]: row[1:] for row in cr.fetchall()}
 
 
-def payments(cr, company_id, partner_ids, date_from, today):
+def payments(cr, company_id, partner_ids, date_from, today, excluded_move_ids=()):
     """``{partner: (due, on time, average days late)}``: the partner's
     customer invoices in the company due between ``date_from`` and today,
-    paid by their due date or not (still open past it: late until today)."""
+    paid by their due date or not (still open past it: late until today).
+    ``excluded_move_ids`` (invoices under an open dispute) are left out."""
     cr.execute(
         SQL(
             """
@@ -93,6 +94,7 @@ def payments(cr, company_id, partner_ids, date_from, today):
                    AND am.payment_state != 'reversed'
                    AND am.invoice_date_due >= %(date_from)s
                    AND am.invoice_date_due < %(today)s
+                   AND am.id != ALL(%(excluded)s)
                  GROUP BY am.id
             ), judged AS (
                 SELECT partner_id,
@@ -110,6 +112,7 @@ def payments(cr, company_id, partner_ids, date_from, today):
             partner_ids=list(partner_ids),
             date_from=date_from,
             today=today,
+            excluded=list(excluded_move_ids),
         )
     )
     return {

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools.sql import column_exists, create_column
 
 from .relationship_agreement import (
@@ -41,6 +42,26 @@ class AccountMove(models.Model):
         "or distribution for customer invoices, purchase for vendor bills).",
     )
 
+    relationship_dispute_ids = fields.One2many(
+        "relationship.dispute",
+        "move_id",
+        string="Disputes",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+    relationship_dispute_open = fields.Boolean(
+        string="Under Open Dispute",
+        compute="_compute_relationship_dispute_open",
+        search="_search_relationship_dispute_open",
+        help="The invoice is disputed and the dispute is not closed yet: leave "
+        "it out of payment reminders (filter on this flag). The engagement and "
+        "trust scores leave it out of overdue counts meanwhile.",
+    )
+    relationship_dispute_count = fields.Integer(
+        string="Open Disputes",
+        compute="_compute_relationship_dispute_open",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+
     def _auto_init(self):
         # Existing entries have no agreement: create the column beforehand so
         # that installing does not compute it for every journal entry.
@@ -67,3 +88,70 @@ class AccountMove(models.Model):
             self.filtered(lambda move: move.move_type in PURCHASE_MOVE_TYPES),
             "purchase",
         )
+
+    def _compute_relationship_dispute_open(self):
+        # sudo: the flag is shown to whoever reads the invoice (accountants
+        # filtering reminders), disputes being readable by Relationships users.
+        groups = (
+            self.env["relationship.dispute"]
+            .sudo()
+            ._read_group(
+                [
+                    ("move_id", "in", self.ids),
+                    ("is_closed", "=", False),
+                ],
+                ["move_id"],
+                ["__count"],
+            )
+        )
+        counts = {move.id: count for move, count in groups}
+        for move in self:
+            move.relationship_dispute_open = bool(counts.get(move.id))
+            move.relationship_dispute_count = counts.get(move.id, 0)
+
+    def _search_relationship_dispute_open(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on the dispute flag."))
+        # sudo: see _compute_relationship_dispute_open.
+        query = (
+            self.env["relationship.dispute"]
+            .sudo()
+            ._search([("move_id", "!=", False), ("is_closed", "=", False)])
+            .subselect("move_id")
+        )
+        positive = (operator == "=") == bool(value)
+        return [("id", "in" if positive else "not in", query)]
+
+    def action_open_relationship_dispute(self):
+        """Open a new billing dispute form about this invoice."""
+        self.ensure_one()
+        return self.env["relationship.dispute"]._action_new_dispute(
+            self.partner_id,
+            self.company_id,
+            move_id=self.id,
+            agreement_id=self.agreement_id.id,
+            currency_id=self.currency_id.id,
+            amount_disputed=self.amount_total,
+            dispute_type="billing",
+            name=self.env._("Dispute on %(invoice)s", invoice=self.name),
+        )
+
+    def action_view_relationship_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_brm.relationship_dispute_action"
+        )
+        action["domain"] = [("move_id", "=", self.id)]
+        action["context"] = {"default_move_id": self.id}
+        return action
+
+    def action_create_relationship_disputes(self):
+        """Server action of the invoice list: one dispute per selected
+        invoice without an open dispute; opens the new disputes."""
+        disputes = self.env["relationship.dispute"]._create_for_invoices(self)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_brm.relationship_dispute_action"
+        )
+        action["domain"] = [("id", "in", disputes.ids)]
+        action["context"] = {"create": False}
+        return action

@@ -44,3 +44,17 @@ class PurchaseOrder(models.Model):
         values = super()._prepare_invoice()
         values["agreement_id"] = self.agreement_id.id
         return values
+
+    def action_open_relationship_dispute(self):
+        """Open a new dispute form about this purchase order."""
+        self.ensure_one()
+        return self.env["relationship.dispute"]._action_new_dispute(
+            self.partner_id,
+            self.company_id,
+            purchase_order_id=self.id,
+            agreement_id=self.agreement_id.id,
+            currency_id=self.currency_id.id,
+            amount_disputed=self.amount_total,
+            dispute_type="billing",
+            name=self.env._("Dispute on %(order)s", order=self.name),
+        )

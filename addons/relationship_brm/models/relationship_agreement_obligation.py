@@ -6,8 +6,10 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, split_every
+
+from odoo.addons.relationship_mgmt.engine import bulk, rpc
 
 from ..engine import obligations as engine
 from .relationship_agreement import RUNNING_STATES
@@ -16,8 +18,24 @@ _logger = logging.getLogger(__name__)
 
 # Agreements whose obligations the cron measures per batch (then commits).
 REFRESH_BATCH = 500
-# Period rows written per statement.
-WRITE_CHUNK = 5000
+# The measured periods are loaded (COPY) into this temporary table, then
+# merged into relationship_obligation_period by a few set-based statements.
+MEASURED_TABLE = "relationship_obligation_period_measured"
+# Columns of the rows built by _refresh, in order, with their SQL types.
+PERIOD_COLUMNS = [
+    ("obligation_id", "int4"),
+    ("date_from", "date"),
+    ("date_to", "date"),
+    ("target", "float8"),
+    ("actual", "float8"),
+    ("measured_count", "int4"),
+    ("status", "varchar"),
+    ("is_open", "bool"),
+    ("document_refs", "jsonb"),
+    ("failing_refs", "jsonb"),
+]
+# The measured values of a period (its key is obligation and start date).
+PERIOD_VALUE_COLUMNS = [name for name, __ in PERIOD_COLUMNS[2:]]
 
 
 class RelationshipAgreementObligation(models.Model):
@@ -216,24 +234,12 @@ class RelationshipAgreementObligation(models.Model):
 
     @api.model
     def _agreements_from_ids(self, agreement_ids):
-        if not isinstance(agreement_ids, list | tuple) or not all(
-            isinstance(aid, int) and not isinstance(aid, bool) for aid in agreement_ids
-        ):
-            raise UserError(
-                self.env._(
-                    "Agreement ids must be a list of integers, got %(value)r.",
-                    value=agreement_ids,
-                )
-            )
-        agreements = self.env["relationship.agreement"].browse(agreement_ids).exists()
-        missing = set(agreement_ids) - set(agreements.ids)
-        if missing:
-            raise UserError(
-                self.env._(
-                    "Unknown agreement ids: %(ids)s.",
-                    ids=", ".join(str(aid) for aid in sorted(missing)),
-                )
-            )
+        agreements = rpc.existing_records(
+            self.env,
+            "relationship.agreement",
+            agreement_ids,
+            self.env._("agreement ids"),
+        )
         agreements.check_access("read")
         return agreements
 
@@ -258,40 +264,41 @@ class RelationshipAgreementObligation(models.Model):
         # writes first so that it sees them.
         self.env.flush_all()
         by_kind = defaultdict(list)
+        # Target and warning margin of each obligation, read once (not a
+        # record lookup per period below).
+        thresholds = {}
+        # Agreements often share their dates: each set of bounds computed once.
+        bounds = {}
         for obligation in obligations:
             agreement = obligation.agreement_id
-            for date_from, date_to in engine.period_bounds(
-                obligation.period, agreement.date_start, agreement.date_end, today
-            ):
-                by_kind[obligation.kind].append(
-                    (obligation.id, agreement.id, date_from, date_to)
-                )
+            thresholds[obligation.id] = (obligation.target, obligation.warning_margin)
+            key = (obligation.period, agreement.date_start, agreement.date_end)
+            if key not in bounds:
+                bounds[key] = engine.period_bounds(*key, today)
+            by_kind[obligation.kind].extend(
+                (obligation.id, agreement.id, date_from, date_to)
+                for date_from, date_to in bounds[key]
+            )
         rows = []
         for kind, periods in by_kind.items():
             measures = obligations._measure(kind, periods, today)
             for obligation_id, __, date_from, date_to in periods:
-                obligation = self.browse(obligation_id)
+                target, margin = thresholds[obligation_id]
                 measure = measures.get((obligation_id, date_from)) or {}
                 actual = measure.get("actual")
-                status = engine.period_status(
-                    kind,
-                    obligation.target,
-                    actual,
-                    date_to >= today,
-                    obligation.warning_margin,
-                )
+                is_open = date_to >= today
                 rows.append(
                     (
                         obligation_id,
                         date_from,
                         date_to,
-                        obligation.target,
+                        target,
                         actual,
                         measure.get("measured", 0),
-                        status,
-                        date_to >= today,
-                        json.dumps(_refs(measure.get("documents"))),
-                        json.dumps(_refs(measure.get("failing"))),
+                        engine.period_status(kind, target, actual, is_open, margin),
+                        is_open,
+                        _refs_json(measure.get("documents")),
+                        _refs_json(measure.get("failing")),
                     )
                 )
         obligations._write_periods(rows)
@@ -333,143 +340,116 @@ class RelationshipAgreementObligation(models.Model):
         return None
 
     def _write_periods(self, rows):
-        """Upsert the measured periods (one statement per chunk) and drop the
-        periods of these obligations that no longer exist (dates or period
-        length changed)."""
+        """Store the measured periods ``rows`` (tuples in the order of
+        ``PERIOD_COLUMNS``) of these obligations: insert the new periods,
+        update only those whose figures changed, leave the others untouched
+        (their write date too), and delete the periods that no longer exist
+        (dates or period length changed). Returns the number of rows
+        inserted, updated or deleted."""
         cr = self.env.cr
-        now = fields.Datetime.now()
-        for chunk in split_every(WRITE_CHUNK, rows, list):
-            columns = list(zip(*chunk, strict=True))
-            cr.execute(
-                SQL(
-                    """
-                    INSERT INTO relationship_obligation_period
-                           (obligation_id, agreement_id, company_id, partner_id,
-                            kind, date_from, date_to, target, actual,
-                            measured_count, status, is_open, document_refs,
-                            failing_refs, breach_notified, date_computed,
-                            create_uid, create_date, write_uid, write_date)
-                    SELECT v.obligation_id, o.agreement_id, o.company_id,
-                           o.partner_id, o.kind, v.date_from, v.date_to,
-                           v.target, v.actual, v.measured, v.status, v.is_open,
-                           v.documents, v.failing, FALSE, %(now)s,
-                           %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM unnest(%(obligation_ids)s::int[], %(date_froms)s::date[],
-                                  %(date_tos)s::date[], %(targets)s::float8[],
-                                  %(actuals)s::float8[], %(measured)s::int[],
-                                  %(statuses)s::varchar[], %(open)s::bool[],
-                                  %(documents)s::jsonb[], %(failing)s::jsonb[])
-                           AS v(obligation_id, date_from, date_to, target, actual,
-                                measured, status, is_open, documents, failing)
-                      JOIN relationship_agreement_obligation o
-                        ON o.id = v.obligation_id
-                    ON CONFLICT (obligation_id, date_from) DO UPDATE SET
-                           date_to = EXCLUDED.date_to,
-                           target = EXCLUDED.target,
-                           actual = EXCLUDED.actual,
-                           measured_count = EXCLUDED.measured_count,
-                           status = EXCLUDED.status,
-                           is_open = EXCLUDED.is_open,
-                           document_refs = EXCLUDED.document_refs,
-                           failing_refs = EXCLUDED.failing_refs,
-                           date_computed = EXCLUDED.date_computed,
-                           write_uid = EXCLUDED.write_uid,
-                           write_date = EXCLUDED.write_date
-                    """,
-                    now=now,
-                    uid=self.env.uid,
-                    obligation_ids=list(columns[0]),
-                    date_froms=list(columns[1]),
-                    date_tos=list(columns[2]),
-                    targets=list(columns[3]),
-                    actuals=list(columns[4]),
-                    measured=list(columns[5]),
-                    statuses=list(columns[6]),
-                    open=list(columns[7]),
-                    documents=list(columns[8]),
-                    failing=list(columns[9]),
-                )
-            )
-        kept = [(row[0], row[1]) for row in rows]
+        bulk.copy_into_temp(cr, MEASURED_TABLE, PERIOD_COLUMNS, rows)
+        # A temporary table has no statistics: without them the planner
+        # guesses its size and may pick nested loops over 100k periods.
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(MEASURED_TABLE)))
+        measured = SQL.identifier(MEASURED_TABLE)
+        values = SQL(", ").join(SQL.identifier(name) for name in PERIOD_VALUE_COLUMNS)
+        audit = {"now": fields.Datetime.now(), "uid": self.env.uid}
         cr.execute(
             SQL(
                 """
                 DELETE FROM relationship_obligation_period p
                  WHERE p.obligation_id = ANY(%(ids)s)
-                   AND (p.obligation_id, p.date_from) NOT IN (
-                       SELECT * FROM unnest(%(kept_ids)s::int[], %(kept_dates)s::date[])
-                   )
+                   AND NOT EXISTS (
+                       SELECT FROM %(measured)s m
+                        WHERE m.obligation_id = p.obligation_id
+                          AND m.date_from = p.date_from)
                 """,
-                ids=self.ids,
-                kept_ids=[key[0] for key in kept],
-                kept_dates=[key[1] for key in kept],
+                ids=engine.array(self.ids, "int4[]"),
+                measured=measured,
             )
         )
+        written = cr.rowcount
+        cr.execute(
+            SQL(
+                """
+                UPDATE relationship_obligation_period p
+                   SET (%(values)s, date_computed, write_uid, write_date)
+                     = (%(measured_values)s, %(now)s, %(uid)s, %(now)s)
+                  FROM %(measured)s m
+                 WHERE p.obligation_id = m.obligation_id
+                   AND p.date_from = m.date_from
+                   AND (%(current_values)s) IS DISTINCT FROM (%(measured_values)s)
+                """,
+                values=values,
+                measured_values=SQL(", ").join(
+                    SQL("m.%s", SQL.identifier(name)) for name in PERIOD_VALUE_COLUMNS
+                ),
+                current_values=SQL(", ").join(
+                    SQL("p.%s", SQL.identifier(name)) for name in PERIOD_VALUE_COLUMNS
+                ),
+                measured=measured,
+                **audit,
+            )
+        )
+        written += cr.rowcount
+        # ON CONFLICT: a refresh running at the same time (the cron and a
+        # user) may have inserted the same period meanwhile.
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO relationship_obligation_period
+                       (obligation_id, agreement_id, company_id, partner_id, kind,
+                        date_from, %(values)s, breach_notified, date_computed,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT m.obligation_id, o.agreement_id, o.company_id, o.partner_id,
+                       o.kind, m.date_from, %(measured_values)s, FALSE, %(now)s,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM %(measured)s m
+                  JOIN relationship_agreement_obligation o ON o.id = m.obligation_id
+                 WHERE NOT EXISTS (
+                       SELECT FROM relationship_obligation_period p
+                        WHERE p.obligation_id = m.obligation_id
+                          AND p.date_from = m.date_from)
+                ON CONFLICT (obligation_id, date_from) DO NOTHING
+                """,
+                values=values,
+                measured_values=SQL(", ").join(
+                    SQL("m.%s", SQL.identifier(name)) for name in PERIOD_VALUE_COLUMNS
+                ),
+                measured=measured,
+                **audit,
+            )
+        )
+        written += cr.rowcount
+        _logger.debug("Obligation periods written: %s of %s", written, len(rows))
+        return written
 
     def _record_breaches(self):
-        """For each period newly breached: an activity for the agreement's
-        owner and a message on the agreement; the period is marked notified
-        so that a second run does nothing. Updates the agreements' breach
-        counts. Returns the number of new breaches."""
+        """Mark the periods of these obligations newly breached (breached and
+        not notified yet) as notified, notify them (see
+        ``_notify_breaches``) and update the agreements' breach counts: a
+        second run finds nothing new and notifies nothing. Returns the number
+        of new breaches."""
         cr = self.env.cr
         cr.execute(
             SQL(
-                "SELECT id FROM relationship_obligation_period "
-                "WHERE obligation_id = ANY(%s) AND status = 'breached' "
-                "AND NOT breach_notified ORDER BY id",
-                self.ids,
+                """
+                UPDATE relationship_obligation_period
+                   SET breach_notified = TRUE
+                 WHERE obligation_id = ANY(%s)
+                   AND status = 'breached' AND NOT breach_notified
+             RETURNING id
+                """,
+                engine.array(self.ids, "int4[]"),
             )
         )
-        Period = self.env["relationship.obligation.period"]
-        breaches = Period.browse([row[0] for row in cr.fetchall()])
+        breaches = self.env["relationship.obligation.period"].browse(
+            sorted(row[0] for row in cr.fetchall())
+        )
         if breaches:
-            by_agreement = breaches.grouped("agreement_id")
-            # One activity per agreement (listing its new breaches), so that
-            # the owner gets a single to-do per refresh and agreement.
-            self.env["relationship.agreement"]._create_owner_activities(
-                "relationship_brm.mail_activity_type_obligation_breach",
-                [
-                    (
-                        agreement,
-                        self.env._(
-                            "Breached: %(obligations)s",
-                            obligations=", ".join(
-                                sorted(set(periods.obligation_id.mapped("name")))
-                            ),
-                        ),
-                        Markup("<br/>").join(
-                            period._breach_text() for period in periods
-                        ),
-                        fields.Date.context_today(self),
-                    )
-                    for agreement, periods in by_agreement.items()
-                ],
-            )
-            # One note per agreement, logged in one batch (no notification:
-            # the owner gets the activity above). The caller may read these
-            # agreements; the batch log writes the messages as superuser.
-            agreements = self.env["relationship.agreement"].concat(*by_agreement)
-            agreements._message_log_batch(
-                {
-                    agreement.id: Markup("<p>%s</p><ul>%s</ul>")
-                    % (
-                        self.env._("Obligations breached:"),
-                        Markup("").join(
-                            Markup("<li>%s</li>") % period._breach_text()
-                            for period in periods
-                        ),
-                    )
-                    for agreement, periods in by_agreement.items()
-                },
-                message_type="comment",
-            )
-            cr.execute(
-                SQL(
-                    "UPDATE relationship_obligation_period "
-                    "SET breach_notified = TRUE WHERE id = ANY(%s)",
-                    breaches.ids,
-                )
-            )
+            self._notify_breaches(breaches)
+            # One relationship.event per new breach, for automation rules.
+            self.env["relationship.event"]._emit_breach_events(breaches)
         cr.execute(
             SQL(
                 """
@@ -489,11 +469,61 @@ class RelationshipAgreementObligation(models.Model):
                        GROUP BY a.id
                   ) counted
                  WHERE counted.id = ag.id
+                   AND (ag.breach_count, ag.date_last_breach)
+                       IS DISTINCT FROM (counted.breaches, counted.last_breach)
                 """,
-                self.agreement_id.ids,
+                engine.array(self.agreement_id.ids, "int4[]"),
             )
         )
         return len(breaches)
+
+    def _notify_breaches(self, periods):
+        """The one place where the newly breached ``periods`` are known:
+        one activity for the owner of each agreement (listing its new
+        breaches, so that the owner gets a single to-do per refresh and
+        agreement) and one note per agreement. The texts are formatted from
+        one query, each date and amount once (see ``_breach_texts``)."""
+        by_agreement = defaultdict(list)
+        for agreement_id, obligation_name, text in periods._breach_texts().values():
+            by_agreement[agreement_id].append((obligation_name, text))
+        agreements = self.env["relationship.agreement"].browse(sorted(by_agreement))
+        self.env["relationship.agreement"]._create_owner_activities(
+            "relationship_brm.mail_activity_type_obligation_breach",
+            [
+                (
+                    agreement,
+                    self.env._(
+                        "Breached: %(obligations)s",
+                        obligations=", ".join(
+                            sorted({name for name, __ in by_agreement[agreement.id]})
+                        ),
+                    ),
+                    Markup("<br/>").join(
+                        text for __, text in by_agreement[agreement.id]
+                    ),
+                    fields.Date.context_today(self),
+                )
+                for agreement in agreements
+            ],
+        )
+        # No notification: the owner gets the activity above. The caller may
+        # read these agreements; the batch log writes the messages as
+        # superuser.
+        heading = self.env._("Obligations breached:")
+        agreements._message_log_batch(
+            {
+                agreement.id: Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    heading,
+                    Markup("").join(
+                        Markup("<li>%s</li>") % text
+                        for __, text in by_agreement[agreement.id]
+                    ),
+                )
+                for agreement in agreements
+            },
+            message_type="comment",
+        )
 
     def _write_summary(self):
         """Status and figure of each obligation's last period."""
@@ -512,7 +542,7 @@ class RelationshipAgreementObligation(models.Model):
                  WHERE last.obligation_id = o.id
                 """,
                 now=fields.Datetime.now(),
-                ids=self.ids,
+                ids=engine.array(self.ids, "int4[]"),
             )
         )
 
@@ -539,6 +569,11 @@ class RelationshipAgreementObligation(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         _logger.info("Obligations measured: %s", dict(totals))
         return dict(totals)
+
+
+def _refs_json(refs):
+    """``_refs`` as JSON text."""
+    return json.dumps(_refs(refs)) if refs else "{}"
 
 
 def _refs(refs):

@@ -1,7 +1,15 @@
+import logging
+from collections import defaultdict
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from .relationship_dispute_sla import DISPUTE_TYPES, PRIORITIES
+
+_logger = logging.getLogger(__name__)
 
 SLA_STATES = [
     ("none", "No SLA"),
@@ -12,6 +20,21 @@ SLA_STATES = [
 ]
 # The documents a dispute may be about, all of its partner.
 DOCUMENT_FIELDS = ("move_id", "sale_order_id", "purchase_order_id", "picking_id")
+AGE_BUCKETS = [
+    ("week", "Less than a week"),
+    ("month", "1 to 4 weeks"),
+    ("quarter", "1 to 3 months"),
+    ("older", "More than 3 months"),
+]
+# Upper bound (days, excluded) of each age bucket but the last.
+AGE_LIMITS = [("week", 7), ("month", 30), ("quarter", 90)]
+# Fields whose change re-selects the SLA policy and its due dates.
+SLA_POLICY_FIELDS = ("dispute_type", "priority", "company_id", "date_open")
+# Fields whose change re-judges the SLA status.
+SLA_STATE_FIELDS = ("stage_id", "date_first_response", "date_closed", "active")
+# Key of the advisory lock serialising the SLA cron between workers.
+SLA_CRON_LOCK = "relationship_brm.dispute_sla_cron"
+INVOICE_TYPES = ("out_invoice", "in_invoice", "out_refund", "in_refund")
 RESOLUTION_TYPES = [
     ("credit_note", "Credit Note"),
     ("replacement", "Replacement Delivery"),
@@ -73,7 +96,6 @@ class RelationshipDispute(models.Model):
     )
     stage_id = fields.Many2one(
         "relationship.dispute.stage",
-        string="Stage",
         required=True,
         index=True,
         tracking=True,
@@ -92,12 +114,9 @@ class RelationshipDispute(models.Model):
         check_company=True,
         domain="[('share', '=', False)]",
     )
-    team_id = fields.Many2one(
-        "crm.team", string="Team", tracking=True, check_company=True
-    )
+    team_id = fields.Many2one("crm.team", tracking=True, check_company=True)
     agreement_id = fields.Many2one(
         "relationship.agreement",
-        string="Agreement",
         index="btree_not_null",
         tracking=True,
         check_company=True,
@@ -131,7 +150,6 @@ class RelationshipDispute(models.Model):
     )
     purchase_order_id = fields.Many2one(
         "purchase.order",
-        string="Purchase Order",
         index="btree_not_null",
         tracking=True,
         check_company=True,
@@ -178,7 +196,46 @@ class RelationshipDispute(models.Model):
         index=True,
         tracking=True,
     )
-    escalated = fields.Boolean(copy=False, tracking=True)
+    escalated = fields.Boolean(
+        copy=False,
+        tracking=True,
+        help="Set when the SLA was breached: the dispute was moved to the "
+        "escalated stage and its owner's manager was asked to follow it up.",
+    )
+    age_bucket = fields.Selection(
+        AGE_BUCKETS,
+        string="Age",
+        readonly=True,
+        copy=False,
+        help="Time since opening (until closing for closed disputes); kept "
+        "current by the SLA cron.",
+    )
+    response_time_hours = fields.Float(
+        string="Hours to First Response",
+        compute="_compute_times",
+        store=True,
+        aggregator="avg",
+        digits=(16, 2),
+        help="From opening to the first response; 0 until responded (filter "
+        "on Responded to average it).",
+    )
+    resolution_time_hours = fields.Float(
+        string="Hours to Resolution",
+        compute="_compute_times",
+        store=True,
+        aggregator="avg",
+        digits=(16, 2),
+        help="From opening to closing; 0 while open (filter on Closed to average it).",
+    )
+    sla_success = fields.Float(
+        string="SLA Compliance (%)",
+        compute="_compute_sla_success",
+        store=True,
+        aggregator="avg",
+        digits=(5, 1),
+        help="100 when the SLA was met, 0 otherwise: its average over the "
+        "disputes whose SLA is decided (met or breached) is the SLA compliance.",
+    )
     resolution_type = fields.Selection(
         RESOLUTION_TYPES, tracking=True, copy=False, string="Resolution"
     )
@@ -201,6 +258,8 @@ class RelationshipDispute(models.Model):
         copy=False,
         readonly=True,
     )
+    credit_note_count = fields.Integer(compute="_compute_document_counts")
+    picking_count = fields.Integer(compute="_compute_document_counts")
 
     _sql_constraints = [
         (
@@ -243,7 +302,33 @@ class RelationshipDispute(models.Model):
             else:
                 dispute.display_name = dispute.name or ""
 
-    def _compute_access_url(self):
+    @api.depends("date_open", "date_first_response", "date_closed")
+    def _compute_times(self):
+        for dispute in self:
+            dispute.response_time_hours = dispute._hours_since_open(
+                dispute.date_first_response
+            )
+            dispute.resolution_time_hours = dispute._hours_since_open(
+                dispute.date_closed
+            )
+
+    def _hours_since_open(self, moment):
+        if not moment or not self.date_open:
+            return 0.0
+        return max((moment - self.date_open).total_seconds() / 3600.0, 0.0)
+
+    @api.depends("sla_state")
+    def _compute_sla_success(self):
+        for dispute in self:
+            dispute.sla_success = 100.0 if dispute.sla_state == "met" else 0.0
+
+    @api.depends("credit_note_ids", "picking_ids")
+    def _compute_document_counts(self):
+        for dispute in self:
+            dispute.credit_note_count = len(dispute.credit_note_ids)
+            dispute.picking_count = len(dispute.picking_ids)
+
+    def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for dispute in self:
             dispute.access_url = f"/my/disputes/{dispute.id}"
@@ -253,12 +338,18 @@ class RelationshipDispute(models.Model):
     # ------------------------------------------------------------------
 
     @api.constrains(
-        "partner_id", "move_id", "sale_order_id", "purchase_order_id", "picking_id"
+        "partner_id",
+        "agreement_id",
+        "move_id",
+        "sale_order_id",
+        "purchase_order_id",
+        "picking_id",
     )
     def _check_documents_partner(self):
         for dispute in self:
             partner = dispute.partner_id.commercial_partner_id
             for fname in (
+                "agreement_id",
                 "move_id",
                 "sale_order_id",
                 "purchase_order_id",
@@ -319,6 +410,24 @@ class RelationshipDispute(models.Model):
                     )
                 )
 
+    @api.constrains("date_open", "date_first_response", "date_closed")
+    def _check_dates(self):
+        for dispute in self:
+            for fname in ("date_first_response", "date_closed"):
+                if dispute[fname] and dispute[fname] < dispute.date_open:
+                    raise ValidationError(
+                        self.env._(
+                            "Dispute %(dispute)s: %(field)s (%(date)s) cannot be "
+                            "before it was opened (%(open)s).",
+                            dispute=dispute.display_name,
+                            field=self._fields[fname].get_description(self.env)[
+                                "string"
+                            ],
+                            date=dispute[fname],
+                            open=dispute.date_open,
+                        )
+                    )
+
     def _document_amount(self):
         """The most a dispute can be about: the disputed invoice lines, else
         the invoice, else the order, in the dispute's currency; ``(None, '')``
@@ -350,9 +459,33 @@ class RelationshipDispute(models.Model):
     # ORM
     # ------------------------------------------------------------------
 
+    @api.model
+    def _check_amount_values(self, vals):
+        """Refuse negative amounts before the database does (the SQL checks
+        are the last line)."""
+        for fname in ("amount_disputed", "amount_resolved"):
+            value = vals.get(fname) or 0.0
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationError(
+                    self.env._(
+                        "The %(field)s of a dispute must be a number, got %(value)r.",
+                        field=self._fields[fname].get_description(self.env)["string"],
+                        value=value,
+                    )
+                )
+            if value < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The %(field)s of a dispute cannot be negative (%(value)s).",
+                        field=self._fields[fname].get_description(self.env)["string"],
+                        value=vals[fname],
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_amount_values(vals)
             if vals.get("reference", "/") == "/":
                 company = self.env["res.company"].browse(
                     vals.get("company_id") or self.env.company.id
@@ -364,20 +497,522 @@ class RelationshipDispute(models.Model):
                     or "/"
                 )
         disputes = super().create(vals_list)
-        closed = disputes.filtered("is_closed")
+        closed = disputes.filtered(lambda d: d.is_closed and not d.date_closed)
         if closed:
             closed.date_closed = fields.Datetime.now()
+        # The deadline defaults to the SLA resolution date unless given.
+        disputes._apply_sla(
+            set_deadline=disputes.filtered(lambda d: not d.date_deadline)
+        )
+        disputes._update_age_bucket()
         return disputes
 
     def write(self, vals):
+        self._check_amount_values(vals)
+        responded = self.browse()
         if "stage_id" in vals:
             stage = self.env["relationship.dispute.stage"].browse(vals["stage_id"])
             now = fields.Datetime.now()
             if stage.is_closed:
                 vals.setdefault("date_closed", now)
-            else:
+            elif any(self.mapped("date_closed")):
                 vals["date_closed"] = False
-        return super().write(vals)
+            # Leaving a stage of kind New is the first response, unless the
+            # SLA escalation moved the dispute.
+            if stage.kind != "new" and not self.env.context.get(
+                "relationship_dispute_escalation"
+            ):
+                responded = self.filtered(
+                    lambda d: d.stage_kind == "new" and not d.date_first_response
+                )
+        old_deadlines = {}
+        if any(fname in vals for fname in SLA_POLICY_FIELDS):
+            old_deadlines = {
+                d.id: d.date_resolution_due and d.date_resolution_due.date()
+                for d in self
+            }
+        result = super().write(vals)
+        if responded and "date_first_response" not in vals:
+            responded.write({"date_first_response": fields.Datetime.now()})
+        if old_deadlines:
+            # A deadline left at the former SLA default follows the new one.
+            self._apply_sla(
+                set_deadline=self.filtered(
+                    lambda d: (
+                        not d.date_deadline
+                        or d.date_deadline == old_deadlines.get(d.id)
+                    )
+                )
+            )
+        elif any(fname in vals for fname in SLA_STATE_FIELDS):
+            self._update_sla_state()
+        if "date_closed" in vals or "date_open" in vals:
+            self._update_age_bucket()
+        return result
+
+    def _message_post_after_hook(self, message, msg_values):
+        # A message to the followers (not an internal note) written by an
+        # internal user is a response to the partner.
+        if (
+            message.message_type == "comment"
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and any(not user.share for user in message.author_id.user_ids)
+        ):
+            waiting = self.filtered(lambda d: not d.date_first_response)
+            if waiting:
+                waiting.write({"date_first_response": message.date})
+        return super()._message_post_after_hook(message, msg_values)
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A dispute from an email to the disputes alias: the sender's
+        commercial partner, the subject as the name, the body as the
+        description. The alias accepts known partners only (the gateway
+        bounces others); should it be opened to everyone, an unknown sender
+        gets a contact created from its address, as the partner is required.
+        No owner: the gateway user is not the one to handle it."""
+        values = dict(custom_values or {})
+        author = self.env["res.partner"].browse(msg_dict.get("author_id") or [])
+        if not author and msg_dict.get("email_from"):
+            author = self._mail_find_partner_from_emails(
+                [msg_dict["email_from"]], force_create=True
+            )[0]
+        if not author:
+            raise UserError(
+                self.env._("A dispute email needs a sender address to link it to.")
+            )
+        partner = author.commercial_partner_id
+        values.setdefault("partner_id", partner.id)
+        values.setdefault("name", msg_dict.get("subject") or self.env._("No Subject"))
+        values.setdefault("description", msg_dict.get("body"))
+        values.setdefault("user_id", False)
+        if not values.get("company_id") and partner.company_id:
+            values["company_id"] = partner.company_id.id
+        return super(
+            RelationshipDispute, self.with_context(default_user_id=False)
+        ).message_new(msg_dict, custom_values=values)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_view_credit_notes(self):
+        self.ensure_one()
+        return self._action_view_documents(
+            "account.move", self.credit_note_ids, self.env._("Credit Notes")
+        )
+
+    def action_view_pickings(self):
+        self.ensure_one()
+        return self._action_view_documents(
+            "stock.picking", self.picking_ids, self.env._("Returns / Replacements")
+        )
+
+    def action_view_document(self):
+        """Open the document the dispute is about (from the smart button)."""
+        self.ensure_one()
+        document = (
+            self.move_id
+            or self.sale_order_id
+            or self.purchase_order_id
+            or self.picking_id
+        )
+        if not document:
+            return False
+        return self._action_view_documents(
+            document._name, document, document.display_name
+        )
+
+    def _action_view_documents(self, model, records, name):
+        action = {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "domain": [("id", "in", records.ids)],
+            "views": [(False, "list"), (False, "form")],
+            "context": {"create": False},
+        }
+        if len(records) == 1:
+            action.update(res_id=records.id, views=[(False, "form")])
+        return action
+
+    @api.model
+    def _action_new_dispute(self, partner, company, **defaults):
+        """The window opening a new dispute form prefilled with
+        ``defaults`` (field names without ``default_``), the "Open Dispute"
+        button of the documents and the partner form."""
+        self.check_access("create")
+        context = {
+            "default_partner_id": partner.commercial_partner_id.id,
+            "default_company_id": company.id,
+        }
+        context.update({f"default_{key}": value for key, value in defaults.items()})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open Dispute"),
+            "res_model": self._name,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": context,
+        }
+
+    @api.model
+    def _create_for_invoices(self, invoices):
+        """One dispute per invoice of ``invoices`` that has no open dispute
+        yet (each in the invoice's company, for its full amount); the server
+        action "Open Dispute" of the invoice list. Returns the new disputes."""
+        not_invoices = invoices.filtered(lambda m: m.move_type not in INVOICE_TYPES)
+        if not_invoices:
+            raise UserError(
+                self.env._(
+                    "Disputes are opened on invoices, bills and refunds only, not "
+                    "on %(entries)s.",
+                    entries=", ".join(not_invoices.mapped("display_name")),
+                )
+            )
+        drafts = invoices.filtered(lambda m: m.state != "posted")
+        if drafts:
+            raise UserError(
+                self.env._(
+                    "Disputes are opened on posted invoices only, not on %(invoices)s.",
+                    invoices=", ".join(drafts.mapped("display_name")),
+                )
+            )
+        disputed = self.search(
+            [("move_id", "in", invoices.ids), ("is_closed", "=", False)]
+        ).move_id
+        vals_list = [
+            {
+                "name": self.env._(
+                    "Dispute on %(invoice)s", invoice=invoice.display_name
+                ),
+                "partner_id": invoice.commercial_partner_id.id,
+                "company_id": invoice.company_id.id,
+                "currency_id": invoice.currency_id.id,
+                "move_id": invoice.id,
+                "agreement_id": invoice.agreement_id.id,
+                "amount_disputed": invoice.amount_total,
+                "dispute_type": "billing",
+            }
+            for invoice in invoices - disputed
+        ]
+        return self.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # SLA
+    # ------------------------------------------------------------------
+
+    def _apply_sla(self, set_deadline=None):
+        """Select the SLA policy of each dispute (one search), set its due
+        dates and status; ``set_deadline`` (disputes) also get the deadline
+        set to the resolution due date."""
+        if not self:
+            return
+        Sla = self.env["relationship.dispute.sla"]
+        policy_map = Sla._policy_map(self.company_id.ids)
+        set_deadline = set_deadline or self.browse()
+        for dispute in self:
+            policy = Sla._pick_policy(
+                policy_map,
+                dispute.company_id.id,
+                dispute.dispute_type,
+                dispute.priority,
+            )
+            vals = {
+                "sla_id": policy.id,
+                "date_response_due": False,
+                "date_resolution_due": False,
+            }
+            if policy:
+                response, resolution = policy._due_dates(dispute.date_open)
+                vals.update(date_response_due=response, date_resolution_due=resolution)
+                if dispute in set_deadline:
+                    vals["date_deadline"] = resolution.date()
+            # Plain assignment: the values differ per dispute and the ORM
+            # flushes them in one batched UPDATE.
+            dispute.update(vals)
+        self._update_sla_state()
+
+    def _sla_state_at(self, now):
+        """The SLA status of a dispute at ``now``: breached when the first
+        response (or closing, or ``now`` while waiting) came after its due
+        date or the closing (``now`` while open) after the resolution due
+        date; met once closed otherwise; at risk while open once the share of
+        time elapsed towards the pending target (the first response until
+        there is one, then the resolution) reaches the policy's threshold."""
+        self.ensure_one()
+        if not self.sla_id or not self.date_resolution_due:
+            return "none"
+        closed = self.is_closed and self.date_closed
+        end = self.date_closed if closed else now
+        if (self.date_first_response or end) > self.date_response_due or (
+            end > self.date_resolution_due
+        ):
+            return "breached"
+        if closed:
+            return "met"
+        due = (
+            self.date_resolution_due
+            if self.date_first_response
+            else self.date_response_due
+        )
+        total = (due - self.date_open).total_seconds()
+        elapsed = (now - self.date_open).total_seconds()
+        if total <= 0 or elapsed * 100.0 >= self.sla_id.at_risk_percent * total:
+            return "at_risk"
+        return "ok"
+
+    def _update_age_bucket(self):
+        """Set the age bucket of these disputes now (one write per bucket
+        that changed); the cron keeps the open ones current."""
+        now = fields.Datetime.now()
+        by_bucket = defaultdict(list)
+        for dispute in self:
+            days = ((dispute.date_closed or now) - dispute.date_open).days
+            bucket = next(
+                (bucket for bucket, limit in AGE_LIMITS if days < limit), "older"
+            )
+            if bucket != dispute.age_bucket:
+                by_bucket[bucket].append(dispute.id)
+        for bucket, ids in by_bucket.items():
+            self.browse(ids).write({"age_bucket": bucket})
+
+    def _update_sla_state(self):
+        """Re-judge the SLA status of these disputes now (one write per
+        status that changed). Escalation is left to the cron."""
+        now = fields.Datetime.now()
+        by_state = defaultdict(list)
+        for dispute in self:
+            state = dispute._sla_state_at(now)
+            if state != dispute.sla_state:
+                by_state[state].append(dispute.id)
+        for state, ids in by_state.items():
+            self.browse(ids).write({"sla_state": state})
+
+    @api.model
+    def _cron_update_sla(self):
+        """Every 15 minutes: the SLA status and age of every open dispute, in
+        one UPDATE each, then the escalation of the disputes newly breached
+        (not escalated yet). Running it again changes and notifies nothing;
+        a second worker running it at the same time skips (advisory lock)."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", SLA_CRON_LOCK))
+        if not cr.fetchone()[0]:
+            _logger.info("Dispute SLA update already running: skipped")
+            return {"changed": 0, "escalated": 0}
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        cr.execute(
+            SQL(
+                """
+                WITH judged AS (
+                    SELECT d.id,
+                           CASE
+                               WHEN COALESCE(d.date_first_response, %(now)s)
+                                        > d.date_response_due
+                                    OR %(now)s > d.date_resolution_due
+                               THEN 'breached'
+                               WHEN EXTRACT(EPOCH FROM %(now)s - d.date_open) * 100.0
+                                    >= sla.at_risk_percent * EXTRACT(EPOCH FROM
+                                       CASE WHEN d.date_first_response IS NULL
+                                            THEN d.date_response_due
+                                            ELSE d.date_resolution_due END
+                                       - d.date_open)
+                               THEN 'at_risk'
+                               ELSE 'ok'
+                           END AS sla_state
+                      FROM relationship_dispute d
+                      JOIN relationship_dispute_sla sla ON sla.id = d.sla_id
+                     WHERE d.active AND NOT COALESCE(d.is_closed, FALSE)
+                       AND d.date_response_due IS NOT NULL
+                       AND d.date_resolution_due IS NOT NULL
+                )
+                UPDATE relationship_dispute d
+                   SET sla_state = judged.sla_state, write_date = %(now)s
+                  FROM judged
+                 WHERE judged.id = d.id AND d.sla_state != judged.sla_state
+                """,
+                now=now,
+            )
+        )
+        changed = cr.rowcount
+        cr.execute(
+            SQL(
+                """
+                UPDATE relationship_dispute d
+                   SET age_bucket = bucket.age_bucket
+                  FROM (SELECT id,
+                               CASE WHEN %(now)s - date_open < INTERVAL '7 days'
+                                    THEN 'week'
+                                    WHEN %(now)s - date_open < INTERVAL '30 days'
+                                    THEN 'month'
+                                    WHEN %(now)s - date_open < INTERVAL '90 days'
+                                    THEN 'quarter'
+                                    ELSE 'older' END AS age_bucket
+                          FROM relationship_dispute
+                         WHERE active AND NOT COALESCE(is_closed, FALSE)) bucket
+                 WHERE bucket.id = d.id
+                   AND d.age_bucket IS DISTINCT FROM bucket.age_bucket
+                """,
+                now=now,
+            )
+        )
+        self.invalidate_model(["sla_state", "age_bucket", "write_date"])
+        breached = self.search(
+            [
+                ("sla_state", "=", "breached"),
+                ("escalated", "=", False),
+                ("is_closed", "=", False),
+            ]
+        )
+        breached._escalate()
+        _logger.info(
+            "Dispute SLA: %s statuses changed, %s disputes escalated",
+            changed,
+            len(breached),
+        )
+        return {"changed": changed, "escalated": len(breached)}
+
+    def _escalate(self):
+        """Escalate newly breached disputes, once: flag them, move the open
+        ones to the first stage of kind Escalated, schedule a follow-up
+        activity for the owner's manager and log a note."""
+        if not self:
+            return
+        stage = self.env["relationship.dispute.stage"].search(
+            [("kind", "=", "escalated")], limit=1
+        )
+        # No tracking messages (one per dispute): the note below tells it.
+        escalating = self.with_context(
+            relationship_dispute_escalation=True, tracking_disable=True
+        )
+        escalating.write({"escalated": True})
+        if stage:
+            escalating.filtered(
+                lambda d: not d.is_closed and d.stage_id != stage
+            ).write({"stage_id": stage.id})
+        managers = self._escalation_managers()
+        by_manager = defaultdict(list)
+        for dispute in self:
+            by_manager[managers[dispute.id]].append(dispute.id)
+        today = fields.Date.context_today(self)
+        # No assignment email per activity (one rendered mail each): the
+        # managers find them in their activities, the note is on the dispute.
+        quiet = self.with_context(mail_activity_quick_update=True)
+        for manager, ids in by_manager.items():
+            quiet.browse(ids).activity_schedule(
+                "relationship_brm.mail_activity_type_dispute_escalation",
+                date_deadline=today,
+                user_id=manager.id,
+            )
+        self._message_log_batch(
+            bodies={
+                dispute.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "SLA breached (response due %(response)s, resolution due "
+                    "%(resolution)s): dispute escalated to %(manager)s.",
+                    response=dispute.date_response_due,
+                    resolution=dispute.date_resolution_due,
+                    manager=managers[dispute.id].name,
+                )
+                for dispute in self
+            }
+        )
+        self._on_sla_breached(self)
+
+    def _escalation_managers(self):
+        """``{dispute id: user}`` following an escalation: the owner's
+        manager in Employees when that module is installed, else the leader
+        of the dispute's sales team, else the first Relationships manager of
+        the company, else the owner (or the user running the cron)."""
+        managers_group = self.env.ref("relationship_mgmt.group_relationship_manager")
+        # sudo: the cron and users alike may read who the managers are.
+        members = managers_group.sudo().users
+        group_users = members.filtered(lambda u: u.active and not u.share).sorted("id")
+        result = {}
+        for dispute in self:
+            owner = dispute.user_id
+            candidates = []
+            if "employee_id" in owner._fields:
+                candidates.append(owner.employee_id.parent_id.user_id)
+            candidates.append(dispute.team_id.user_id)
+            candidates.append(
+                group_users.filtered(
+                    lambda u, company=dispute.company_id: company in u.company_ids
+                )[:1]
+            )
+            manager = next(
+                (user for user in candidates if user and user != owner), owner
+            )
+            result[dispute.id] = manager or self.env.user
+        return result
+
+    def _on_sla_breached(self, disputes):
+        """Record one relationship event per newly breached dispute (when the
+        events of relationship_mgmt know this kind)."""
+        if "relationship.event" not in self.env or not disputes:
+            return
+        Event = self.env["relationship.event"]
+        if "dispute_sla_breached" not in Event._fields["event_type"].get_values(
+            self.env
+        ):
+            return
+        Event._emit(
+            [
+                {
+                    "event_type": "dispute_sla_breached",
+                    "partner_id": dispute.commercial_partner_id.id,
+                    "company_id": dispute.company_id.id,
+                    "res_model": self._name,
+                    "res_id": dispute.id,
+                    "description": self.env._(
+                        "SLA breached on dispute %(dispute)s",
+                        dispute=dispute.display_name,
+                    ),
+                    "new_value": dict(SLA_STATES)["breached"],
+                }
+                for dispute in disputes
+            ]
+        )
+
+    # ------------------------------------------------------------------
+    # Scores and obligations (one query each for many partners)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _open_dispute_domain(self, company):
+        return [
+            ("company_id", "=", company.id),
+            ("is_closed", "=", False),
+            ("active", "=", True),
+        ]
+
+    @api.model
+    def _open_counts(self, company, partner_ids):
+        """``{commercial partner id: open disputes}`` in ``company``."""
+        groups = self.sudo()._read_group(  # sudo: scores are computed for all
+            [
+                *self._open_dispute_domain(company),
+                ("commercial_partner_id", "in", list(partner_ids)),
+            ],
+            ["commercial_partner_id"],
+            ["__count"],
+        )
+        return {partner.id: count for partner, count in groups}
+
+    @api.model
+    def _open_invoice_ids(self, company, partner_ids):
+        """Ids of the invoices of ``partner_ids`` under an open dispute."""
+        groups = self.sudo()._read_group(  # sudo: scores are computed for all
+            [
+                *self._open_dispute_domain(company),
+                ("commercial_partner_id", "in", list(partner_ids)),
+                ("move_id", "!=", False),
+            ],
+            ["move_id"],
+        )
+        return [move.id for (move,) in groups]
 
     def _is_open(self):
         """Open disputes: not archived, not in a closed stage."""

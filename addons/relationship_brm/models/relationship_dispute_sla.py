@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -14,6 +16,14 @@ PRIORITIES = [
     ("1", "Normal"),
     ("2", "High"),
     ("3", "Urgent"),
+]
+# The policies every company starts with, one per priority and any type:
+# (priority, first response hours, resolution hours).
+DEFAULT_POLICIES = [
+    ("3", 4.0, 48.0),
+    ("2", 8.0, 72.0),
+    ("1", 24.0, 240.0),
+    ("0", 48.0, 480.0),
 ]
 
 
@@ -33,9 +43,7 @@ class RelationshipDisputeSla(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    dispute_type = fields.Selection(
-        DISPUTE_TYPES, string="Dispute Type", help="Empty: disputes of any type."
-    )
+    dispute_type = fields.Selection(DISPUTE_TYPES, help="Empty: disputes of any type.")
     priority = fields.Selection(PRIORITIES, help="Empty: disputes of any priority.")
     response_hours = fields.Float(
         string="First Response (hours)",
@@ -96,21 +104,74 @@ class RelationshipDisputeSla(models.Model):
                 )
 
     @api.model
+    def _policy_map(self, company_ids):
+        """``{(company id, type, priority): policy}`` of the active policies of
+        ``company_ids`` (one search)."""
+        policies = self.search([("company_id", "in", list(company_ids))])
+        return {(p.company_id.id, p.dispute_type, p.priority): p for p in policies}
+
+    @api.model
+    def _pick_policy(self, policy_map, company_id, dispute_type, priority):
+        """The most specific policy of ``policy_map`` for a dispute."""
+        for key in (
+            (company_id, dispute_type, priority),
+            (company_id, dispute_type, False),
+            (company_id, False, priority),
+            (company_id, False, False),
+        ):
+            if key in policy_map:
+                return policy_map[key]
+        return self.browse()
+
+    @api.model
     def _find_policies(self, disputes):
         """``{dispute id: policy}`` — the most specific active policy of each
         dispute's company, read with one search for all of them."""
-        policies = self.search([("company_id", "in", disputes.company_id.ids)])
-        by_key = {(p.company_id.id, p.dispute_type, p.priority): p for p in policies}
+        policy_map = self._policy_map(disputes.company_id.ids)
         result = {}
         for dispute in disputes:
-            company = dispute.company_id.id
-            for key in (
-                (company, dispute.dispute_type, dispute.priority),
-                (company, dispute.dispute_type, False),
-                (company, False, dispute.priority),
-                (company, False, False),
-            ):
-                if key in by_key:
-                    result[dispute.id] = by_key[key]
-                    break
+            policy = self._pick_policy(
+                policy_map,
+                dispute.company_id.id,
+                dispute.dispute_type,
+                dispute.priority,
+            )
+            if policy:
+                result[dispute.id] = policy
         return result
+
+    def _due_dates(self, date_open):
+        """``(response due, resolution due)`` of a dispute opened at
+        ``date_open`` under this policy."""
+        self.ensure_one()
+        return (
+            date_open + timedelta(hours=self.response_hours),
+            date_open + timedelta(hours=self.resolution_hours),
+        )
+
+    @api.model
+    def _create_default_policies(self, companies=None):
+        """Give the default policies (one per priority, any type) to the
+        ``companies`` (all by default) that have no policy at all, archived
+        ones included: a company whose policies were edited or archived keeps
+        them. Called at install/update and when a company is created."""
+        companies = companies or self.env["res.company"].search([])
+        # sudo: the defaults are written for every company at install and by
+        # the company creation, whoever creates the company.
+        Sla = self.sudo().with_context(active_test=False)
+        existing = Sla.search([("company_id", "in", companies.ids)]).company_id
+        priorities = dict(PRIORITIES)
+        vals_list = [
+            {
+                "name": self.env._(
+                    "%(priority)s priority disputes", priority=priorities[priority]
+                ),
+                "company_id": company.id,
+                "priority": priority,
+                "response_hours": response,
+                "resolution_hours": resolution,
+            }
+            for company in companies - existing
+            for priority, response, resolution in DEFAULT_POLICIES
+        ]
+        return Sla.create(vals_list)

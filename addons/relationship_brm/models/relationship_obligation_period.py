@@ -1,10 +1,19 @@
+import functools
+
 from odoo import api, fields, models
-from odoo.tools import format_date
+from odoo.tools import SQL, LazyTranslate, format_date
 
 from ..engine import obligations as engine
 
 # Document models a period may point to, with the button label of each.
 DOCUMENT_MODELS = ("stock.picking", "sale.order", "purchase.order", "account.move")
+_lt = LazyTranslate(__name__)
+
+# How a breached period is told in activities and notes (translated).
+BREACH_TEXT = _lt(
+    "%(obligation)s, %(dates)s: %(actual)s against a target of %(target)s "
+    "(%(failing)s documents missed it)."
+)
 
 
 class RelationshipObligationPeriod(models.Model):
@@ -101,16 +110,91 @@ class RelationshipObligationPeriod(models.Model):
         )
 
     def _breach_text(self):
+        """How this breached period is told (``_breach_texts`` for many)."""
         self.ensure_one()
-        return self.env._(
-            "%(obligation)s, %(dates)s: %(actual)s against a target of %(target)s "
-            "(%(failing)s documents missed it).",
-            obligation=self.obligation_id.name,
-            dates=self._dates(),
-            actual=self.actual_label,
-            target=self.target_label,
-            failing=self.failing_count,
+        template = self.env._(BREACH_TEXT)
+        return template % {
+            "obligation": self.obligation_id.name,
+            "dates": self._dates(),
+            "actual": self.actual_label,
+            "target": self.target_label,
+            "failing": self.failing_count,
+        }
+
+    def _breach_texts(self):
+        """``{period id: (agreement id, obligation name, text)}``: the words
+        of ``_breach_text`` for many periods, read in one query and formatted
+        in bulk (the text translated once, each date and each amount of a
+        currency formatted once)."""
+        if not self:
+            return {}
+        self.env["relationship.agreement.obligation"].flush_model(["name", "kind"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, p.agreement_id, o.name, o.kind, ag.currency_id,
+                       p.date_from, p.date_to, p.target, p.actual, p.status,
+                       p.failing_refs
+                  FROM relationship_obligation_period p
+                  JOIN relationship_agreement_obligation o ON o.id = p.obligation_id
+                  JOIN relationship_agreement ag ON ag.id = o.agreement_id
+                 WHERE p.id = ANY(%s)
+                 ORDER BY p.id
+                """,
+                engine.array(self.ids, "int4[]"),
+            )
         )
+        rows = self.env.cr.fetchall()
+        template = self.env._(BREACH_TEXT)
+        currencies = self.env["res.currency"].browse({row[4] for row in rows if row[4]})
+        default_currency = self.env.company.currency_id
+
+        @functools.cache
+        def date_text(value):
+            return format_date(self.env, value)
+
+        @functools.cache
+        def value_text(kind, currency_id, value):
+            # As _format_value words it (a NULL figure reads as 0, as the
+            # ORM gives it).
+            value = value or 0.0
+            if kind in engine.RATE_KINDS:
+                return f"{value:g} %"
+            if kind in ("min_volume", "max_volume"):
+                currency = currencies.browse(currency_id) or default_currency
+                return currency.format(value)
+            return f"{value:g}"
+
+        texts = {}
+        for (
+            period_id,
+            agreement_id,
+            name,
+            kind,
+            currency_id,
+            date_from,
+            date_to,
+            target,
+            actual,
+            status,
+            failing_refs,
+        ) in rows:
+            actual_label = (
+                "-" if status == "no_data" else value_text(kind, currency_id, actual)
+            )
+            texts[period_id] = (
+                agreement_id,
+                name,
+                template
+                % {
+                    "obligation": name,
+                    "dates": f"{date_text(date_from)} - {date_text(date_to)}",
+                    "actual": actual_label,
+                    "target": value_text(kind, currency_id, target),
+                    "failing": sum(len(ids) for ids in (failing_refs or {}).values()),
+                },
+            )
+        return texts
 
     def action_view_documents(self):
         """The documents behind the figure (``failing`` in the context: those

@@ -5,8 +5,10 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
+
+from odoo.addons.relationship_mgmt.engine import rpc
 
 from ..engine import trust as engine
 
@@ -240,25 +242,9 @@ class RelationshipTrustSnapshot(models.Model):
             companies = self.env.companies
             partners = None
         else:
-            if not isinstance(partner_ids, list | tuple) or not all(
-                isinstance(pid, int) and not isinstance(pid, bool)
-                for pid in partner_ids
-            ):
-                raise UserError(
-                    self.env._(
-                        "Partner ids must be a list of integers, got %(value)r.",
-                        value=partner_ids,
-                    )
-                )
-            partners = self.env["res.partner"].browse(partner_ids).exists()
-            missing = set(partner_ids) - set(partners.ids)
-            if missing:
-                raise UserError(
-                    self.env._(
-                        "Unknown partner ids: %(ids)s.",
-                        ids=", ".join(str(pid) for pid in sorted(missing)),
-                    )
-                )
+            partners = rpc.existing_records(
+                self.env, "res.partner", partner_ids, self.env._("partner ids")
+            )
             partners.check_access("read")
             self.check_access("read")
             companies = self.env.companies
@@ -289,7 +275,14 @@ class RelationshipTrustSnapshot(models.Model):
         if not targets:
             return 0
         compliance = engine.compliance(cr, company.id, targets, date_from)
-        payments = engine.payments(cr, company.id, targets, date_from, today)
+        payments = engine.payments(
+            cr,
+            company.id,
+            targets,
+            date_from,
+            today,
+            excluded_move_ids=self._trust_excluded_invoice_ids(company, targets),
+        )
         first = engine.first_dates(cr, company.id, targets)
         volumes = engine.volumes(
             cr, company.id, sorted(set(population) | set(targets)), date_from
@@ -392,9 +385,29 @@ class RelationshipTrustSnapshot(models.Model):
 
     @api.model
     def _trust_dispute_counts(self, company, partner_ids, date_from):
-        """``{partner id: disputes opened since date_from}``, or None when no
-        module tracks disputes (the component then does not apply)."""
-        return None
+        """``{partner id: disputes opened since date_from}`` in ``company``
+        (archived ones excepted), one read_group."""
+        # sudo: trust is computed for every partner, whoever runs it.
+        groups = (
+            self.env["relationship.dispute"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("commercial_partner_id", "in", list(partner_ids)),
+                    ("date_open", ">=", date_from),
+                ],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        return {partner.id: count for partner, count in groups}
+
+    @api.model
+    def _trust_excluded_invoice_ids(self, company, partner_ids):
+        """Invoices left out of the payment component: those under an open
+        dispute."""
+        return self.env["relationship.dispute"]._open_invoice_ids(company, partner_ids)
 
     # ------------------------------------------------------------------
     # Crons

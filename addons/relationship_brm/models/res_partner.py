@@ -100,9 +100,11 @@ class ResPartner(models.Model):
             partner.dispute_open_count = counts.get(partner.commercial_partner_id.id, 0)
 
     def _relationship_open_dispute_counts(self):
-        """``{commercial partner id: open disputes}`` in the current company,
-        or None when no module tracks disputes."""
-        return None
+        """``{commercial partner id: open disputes}`` in the current company
+        (one read_group)."""
+        return self.env["relationship.dispute"]._open_counts(
+            self.env.company, self.commercial_partner_id.ids
+        )
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
@@ -131,6 +133,27 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
+
+    def action_view_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_brm.relationship_dispute_action"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id)
+        ]
+        action["context"] = {
+            "default_partner_id": self.commercial_partner_id.id,
+            "search_default_filter_open": 1,
+        }
+        return action
+
+    def action_open_relationship_dispute(self):
+        """Open a new dispute form with this partner."""
+        self.ensure_one()
+        return self.env["relationship.dispute"]._action_new_dispute(
+            self, self.env.company
+        )
 
     def action_view_trust_history(self):
         self.ensure_one()

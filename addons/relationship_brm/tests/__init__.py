@@ -9,3 +9,13 @@ from . import test_security
 from . import test_validation
 from . import test_performance
 from . import test_views
+from . import test_events
+from . import test_server_actions
+from . import test_access_matrix
+from . import test_dispute_portal
+from . import test_dispute_resolution
+from . import test_summary
+from . import test_dispute_workflow
+from . import test_dispute_intake
+from . import test_dispute_effects
+from . import test_dispute_security

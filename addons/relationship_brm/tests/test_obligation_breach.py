@@ -59,6 +59,44 @@ class TestObligationBreach(BrmCommon):
         self.assertEqual(len(self._breach_messages()), 1)
         self.assertEqual(self.agreement.breach_count, 6)
 
+    def test_breach_texts_read_as_each_period_tells_its_breach(self):
+        self._refresh(self.agreement)
+        periods = self.Period.search([("agreement_id", "=", self.agreement.id)])
+        # Rates, amounts in the agreement's currency, and periods without data.
+        self.assertEqual(
+            set(periods.mapped("status")), {"breached", "no_data", "at_risk"}
+        )
+        texts = periods._breach_texts()
+        self.assertEqual(
+            texts,
+            {
+                period.id: (
+                    self.agreement.id,
+                    period.obligation_id.name,
+                    period._breach_text(),
+                )
+                for period in periods
+            },
+        )
+        may = periods.filtered(
+            lambda p: p.obligation_id == self.volume and p.date_from == MAY
+        )
+        self.assertIn(self.agreement.currency_id.format(1000.0), texts[may.id][2])
+        self.assertIn(self.agreement.currency_id.format(5000.0), texts[may.id][2])
+
+    def test_changed_breached_period_is_not_notified_again(self):
+        self.assertEqual(self._refresh(self.agreement)["breaches"], 6)
+        march = day("2026-03-01")
+        self._sale(self.customer, day("2026-03-10"), lines=((5.0, 100.0),))
+        self.assertEqual(self._refresh(self.agreement)["breaches"], 0)
+        period = self._periods(self.volume)[march]
+        # Re-measured (a new figure), still breached, already notified.
+        self.assertEqual((period.actual, period.status), (500.0, "breached"))
+        self.assertTrue(period.breach_notified)
+        self.assertEqual(len(self._breach_activities()), 1)
+        self.assertEqual(len(self._breach_messages()), 1)
+        self.assertEqual(self.agreement.breach_count, 6)
+
     def test_at_risk_is_not_a_breach(self):
         self.volume.unlink()
         order = self._sale(self.customer, day("2026-06-01"))

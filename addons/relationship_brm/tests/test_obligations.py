@@ -1,13 +1,16 @@
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..engine import obligations as engine
 from .common import TODAY, BrmCommon, day
 
 MAY = day("2026-05-01")
 JUNE = day("2026-06-01")
+# A write date no refresh writes: periods stamped with it were not written.
+UNWRITTEN = fields.Datetime.to_datetime("2000-01-01 00:00:00")
 
 
 @freeze_time(TODAY)
@@ -221,17 +224,13 @@ class TestObligations(BrmCommon):
         tolerant_may = self._periods(tolerant)[MAY]
         self.assertEqual((tolerant_may.actual, tolerant_may.status), (100.0, "met"))
 
-    def test_disputes_without_dispute_tracking_have_no_data(self):
+    def test_disputes_measured_as_none_without_disputes(self):
+        # Counted from the disputes (test_dispute_effects): none, all met.
         obligation = self._obligation(self.sales, "max_disputes", 2.0)
         self._refresh(self.sales)
-        self.assertEqual(
-            set(
-                self.Period.search([("obligation_id", "=", obligation.id)]).mapped(
-                    "status"
-                )
-            ),
-            {"no_data"},
-        )
+        periods = self.Period.search([("obligation_id", "=", obligation.id)])
+        self.assertEqual(set(periods.mapped("status")), {"met"})
+        self.assertEqual(set(periods.mapped("actual")), {0.0})
 
     # ------------------------------------------------------------------
     # Refresh
@@ -247,6 +246,80 @@ class TestObligations(BrmCommon):
         self.assertEqual(
             sorted(self._periods(obligation)), [day("2026-01-01"), day("2026-04-01")]
         )
+
+    def _stamp_periods(self, obligation):
+        """Date the periods of ``obligation`` back to UNWRITTEN, to see which
+        ones the next refresh writes."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE relationship_obligation_period SET write_date = %s "
+                "WHERE obligation_id = %s",
+                UNWRITTEN,
+                obligation.id,
+            )
+        )
+        self.Period.invalidate_model(["write_date"])
+
+    def _written(self, obligation):
+        return {
+            date_from
+            for date_from, period in self._periods(obligation).items()
+            if period.write_date != UNWRITTEN
+        }
+
+    def test_refresh_writes_only_the_periods_that_changed(self):
+        obligation = self._obligation(self.sales, "min_volume", 500.0)
+        self._sale(self.customer, MAY, lines=((3.0, 100.0),))
+        self._refresh(self.sales)
+        first = self._periods(obligation)
+        self.assertEqual(len(first), 6)
+        self._stamp_periods(obligation)
+        # Nothing changed: no period row is written, none replaced.
+        self._refresh(self.sales)
+        self.assertEqual(self._written(obligation), set())
+        self.assertEqual(
+            {key: period.id for key, period in self._periods(obligation).items()},
+            {key: period.id for key, period in first.items()},
+        )
+        self.assertEqual(obligation.date_measured, fields.Datetime.now())
+        # A new order in May changes May's period, and only that one.
+        order = self._sale(self.customer, day("2026-05-20"), lines=((4.0, 100.0),))
+        self._refresh(self.sales)
+        self.assertEqual(self._written(obligation), {MAY})
+        may = self._periods(obligation)[MAY]
+        self.assertEqual((may.actual, may.status), (700.0, "met"))
+        self.assertEqual(may.measured_count, 2)
+        self.assertIn(order.id, may.document_refs["sale.order"])
+        self.assertEqual(may.id, first[MAY].id)
+
+    def test_refresh_deletes_only_the_periods_that_no_longer_exist(self):
+        obligation = self._obligation(self.sales, "min_volume", 500.0)
+        self._refresh(self.sales)
+        months = self._periods(obligation)
+        obligation.period = "quarter"
+        self._refresh(self.sales)
+        quarters = self._periods(obligation)
+        january, april = day("2026-01-01"), day("2026-04-01")
+        self.assertEqual(sorted(quarters), [january, april])
+        # The quarters starting with a month are that month's row, updated.
+        self.assertEqual(quarters[january].id, months[january].id)
+        self.assertEqual(quarters[january].date_to, day("2026-03-31"))
+        self.assertEqual(quarters[april].date_to, day("2026-06-30"))
+        self.assertEqual(quarters[april].is_open, True)
+        gone = self.Period.concat(
+            *(period for key, period in months.items() if key not in quarters)
+        )
+        self.assertEqual(len(gone), 4)
+        self.assertFalse(gone.exists())
+        # Another obligation's change leaves these periods alone.
+        other = self._obligation(self.sales, "max_volume", 1e6)
+        self._refresh(self.sales)
+        self._stamp_periods(obligation)
+        other.period = "year"
+        self._refresh(self.sales)
+        self.assertEqual(sorted(self._periods(other)), [january])
+        self.assertEqual(sorted(self._periods(obligation)), [january, april])
+        self.assertEqual(self._written(obligation), set())
 
     def test_obligations_of_closed_agreements_are_not_measured(self):
         draft = self._agreement(self.customer, "framework", activate=False)

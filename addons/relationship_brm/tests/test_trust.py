@@ -49,7 +49,7 @@ class TestTrust(BrmCommon):
         self.assertEqual(reliable.age_score, unreliable.age_score)
         self.assertIn("1 of 1 invoices paid on time", reliable.reasons)
         self.assertIn("0 of 1 periods met", unreliable.reasons)
-        self.assertIn("No dispute tracking: not scored", unreliable.reasons)
+        self.assertIn("0 disputes in the last year", unreliable.reasons)
         self.assertEqual(self.customer.trust_score, reliable.score)
         self.assertEqual(self.customer.trust_snapshot_id, reliable)
         self.assertIn("Obligation compliance", self.customer.trust_breakdown)

@@ -5,6 +5,7 @@ from . import relationship_engagement_snapshot
 from . import relationship_analytics
 from . import res_partner
 from . import res_partner_privacy
+from . import res_partner_summary
 from . import sale_order
 from . import account_move
 from . import account_partial_reconcile
@@ -30,3 +31,4 @@ from . import relationship_recommendation
 from . import crm_lead
 from . import res_partner_crosssell
 from . import sale_order_crosssell
+from . import relationship_event

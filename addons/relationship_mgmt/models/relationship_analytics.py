@@ -4,7 +4,7 @@ import threading
 from babel.dates import get_month_names
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date, split_every
 
@@ -154,7 +154,13 @@ class RelationshipAnalytics(models.Model):
 
     def _search_churn_level(self, operator, value):
         if operator not in ("=", "!=", "in", "not in"):
-            raise NotImplementedError(operator)
+            raise UserError(
+                self.env._(
+                    "The churn level is searched with =, !=, in or not in, not "
+                    "%(operator)s.",
+                    operator=operator,
+                )
+            )
         levels = {value} if isinstance(value, str) else set(value or [])
         bounds = {
             "low": [("churn_risk", "<", engine.MEDIUM_RISK)],

@@ -5,11 +5,11 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount, split_every
 from odoo.tools.sql import create_index
 
-from ..engine import bulk
+from ..engine import bulk, rpc
 from ..engine import engagement as engine
 
 _logger = logging.getLogger(__name__)
@@ -507,24 +507,9 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_partners_from_ids(self, partner_ids):
-        if not isinstance(partner_ids, list | tuple) or not all(
-            isinstance(pid, int) and not isinstance(pid, bool) for pid in partner_ids
-        ):
-            raise UserError(
-                self.env._(
-                    "Partner ids must be a list of integers, got %(value)r.",
-                    value=partner_ids,
-                )
-            )
-        partners = self.env["res.partner"].browse(partner_ids).exists()
-        missing = set(partner_ids) - set(partners.ids)
-        if missing:
-            raise UserError(
-                self.env._(
-                    "Unknown partner ids: %(ids)s.",
-                    ids=", ".join(str(pid) for pid in sorted(missing)),
-                )
-            )
+        partners = rpc.existing_records(
+            self.env, "res.partner", partner_ids, self.env._("partner ids")
+        )
         partners.check_access("read")
         return partners.commercial_partner_id
 
@@ -613,8 +598,12 @@ class RelationshipEngagement(models.Model):
         excluded = engine.excluded_partner_ids(cr)
         target = pending = [pid for pid in target if pid not in excluded]
 
-        # Phase 1: raw signals, batch by batch.
+        # Phase 1: raw signals, batch by batch. The tiers are read first, for
+        # the tier-change events: _engagement_write_raw() already moves rows
+        # between "new" and scored with a provisional tier.
+        tiers_before = {}
         for batch in split_every(batch_size, pending, list):
+            tiers_before.update(self._engagement_stored_tiers(company, batch))
             raw = self._engagement_read_signals(company, batch, date_from, today)
             self._engagement_write_raw(company, raw, now)
             if commit:
@@ -628,6 +617,9 @@ class RelationshipEngagement(models.Model):
             batch_counts = self._engagement_write_scores(company, batch, cuts, today)
             counts["computed"] += batch_counts["computed"]
             counts["new"] += batch_counts["new"]
+            self._engagement_emit_tier_changes(
+                company, tiers_before, batch_counts["tiers"]
+            )
             if commit:
                 cr.commit()  # pylint: disable=invalid-commit
         return counts
@@ -682,11 +674,17 @@ class RelationshipEngagement(models.Model):
         }
         counts = {"computed": 0, "new": 0}
         for batch in split_every(batch_size, target, list):
+            # The stored tiers, before the batch overwrites them: one
+            # tier_changed event per customer whose tier the batch changes.
+            tiers_before = self._engagement_stored_tiers(company, batch)
             batch_counts = self._engagement_write_rows(
                 company, {pid: rows[pid] for pid in batch}, cuts, now, today
             )
             counts["computed"] += batch_counts["computed"]
             counts["new"] += batch_counts["new"]
+            self._engagement_emit_tier_changes(
+                company, tiers_before, batch_counts["tiers"]
+            )
             if commit:
                 cr.commit()  # pylint: disable=invalid-commit
         self._engagement_reset_departed(company, target)
@@ -732,13 +730,18 @@ class RelationshipEngagement(models.Model):
         cr = self.env.cr
         cr.execute(
             SQL(
-                "SELECT id, partner_id FROM relationship_engagement "
+                "SELECT id, partner_id, tier FROM relationship_engagement "
                 "WHERE company_id = %s AND tier != 'new'",
                 company.id,
             )
         )
         population = set(population_ids)
-        departed = [row_id for row_id, pid in cr.fetchall() if pid not in population]
+        tiers_before = {
+            pid: (row_id, tier)
+            for row_id, pid, tier in cr.fetchall()
+            if pid not in population
+        }
+        departed = [row_id for row_id, __ in tiers_before.values()]
         if not departed:
             return
         score_columns = [
@@ -758,6 +761,10 @@ class RelationshipEngagement(models.Model):
                 ),
                 departed,
             )
+        )
+        # Their tier changed to "new": one event each.
+        self._engagement_emit_tier_changes(
+            company, tiers_before, dict.fromkeys(tiers_before, "new")
         )
 
     def _engagement_write_rows(self, company, rows, cuts, now, today):
@@ -867,7 +874,11 @@ class RelationshipEngagement(models.Model):
             )
         )
         self.env["relationship.engagement.snapshot"].invalidate_model()
-        return {"computed": len(rows), "new": new_count}
+        return {
+            "computed": len(rows),
+            "new": new_count,
+            "tiers": {line[0]: line[3] for line in lines},
+        }
 
     @api.model
     def _engagement_previous_sets(self, row, new_score, today):
@@ -1084,7 +1095,7 @@ class RelationshipEngagement(models.Model):
             for name in engine.COMPONENTS:
                 parts_by_name[name].append(parts[name])
         if not rows:
-            return {"computed": 0, "new": 0}
+            return {"computed": 0, "new": 0, "tiers": {}}
         now = fields.Datetime.now()
         component_columns = [
             SQL.identifier(f"{name}_score") for name in engine.COMPONENTS
@@ -1101,6 +1112,7 @@ class RelationshipEngagement(models.Model):
                               %(tiers)s::varchar[], %(component_arrays)s)
                        AS v(id, score, tier, %(component_names)s)
                  WHERE e.id = v.id
+             RETURNING e.partner_id, e.tier
                 """,
                 now=now,
                 uid=self.env.uid,
@@ -1127,10 +1139,65 @@ class RelationshipEngagement(models.Model):
                 component_names=SQL(", ").join(component_columns),
             )
         )
+        tiers = dict(cr.fetchall())  # the new tier of each partner
         self.env["relationship.engagement.snapshot"]._snapshot_engagements(
             updates["id"], today
         )
-        return {"computed": len(rows), "new": new_count}
+        return {"computed": len(rows), "new": new_count, "tiers": tiers}
+
+    # ------------------------------------------------------------------
+    # Tier-change events (relationship.event, what automation rules see)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _engagement_stored_tiers(self, company, partner_ids):
+        """``{partner_id: (engagement id, tier)}`` of the batch's existing
+        rows, read before the recompute writes them: one query per batch."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, id, tier FROM relationship_engagement "
+                "WHERE company_id = %s AND partner_id = ANY(%s)",
+                company.id,
+                list(partner_ids),
+            )
+        )
+        return {pid: (row_id, tier) for pid, row_id, tier in self.env.cr.fetchall()}
+
+    @api.model
+    def _engagement_emit_tier_changes(self, company, tiers_before, tiers_after):
+        """One ``tier_changed`` event per partner whose tier in ``tiers_after``
+        (``{partner_id: tier}``) differs from the one it had before
+        (``tiers_before``, see _engagement_stored_tiers()), all created in one
+        batch. A partner without a row before (its first computation, e.g. the
+        first run after installation) gets none: "from nothing" is not a change.
+        """
+        changed = [
+            (pid, tiers_before[pid], tier)
+            for pid, tier in tiers_after.items()
+            if pid in tiers_before and tiers_before[pid][1] != tier
+        ]
+        if not changed:
+            return
+        labels = dict(self._fields["tier"]._description_selection(self.env))
+        self.env["relationship.event"]._emit(
+            [
+                {
+                    "event_type": "tier_changed",
+                    "partner_id": pid,
+                    "company_id": company.id,
+                    "res_model": self._name,
+                    "res_id": row_id,
+                    "old_value": old,
+                    "new_value": new,
+                    "description": self.env._(
+                        "Engagement tier: %(old)s → %(new)s",
+                        old=labels.get(old, old),
+                        new=labels.get(new, new),
+                    ),
+                }
+                for pid, (row_id, old), new in changed
+            ]
+        )
 
     @api.model
     def _purge_snapshots(self, company):

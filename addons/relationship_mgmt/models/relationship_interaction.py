@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..engine import rpc
+
 CHANNELS = [
     ("email", "Email"),
     ("phone", "Phone"),
@@ -201,7 +203,10 @@ class RelationshipInteraction(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The access right first: the checks below read the customers.
+        self.check_access("create")
         for vals in vals_list:
+            self._check_interaction_vals(vals)
             self._normalize_partner_vals(vals)
         interactions = super().create(vals_list)
         interactions._mark_customers()
@@ -219,6 +224,53 @@ class RelationshipInteraction(models.Model):
     def unlink(self):
         self._mark_customers()
         return super().unlink()
+
+    @api.model
+    def _check_interaction_vals(self, vals):
+        """Values logged by other systems (XML-RPC) are checked before the ORM
+        sees them: a wrong id, date or choice gets a clear error instead of a
+        database one."""
+        _ = self.env._
+        for name in ("partner_id", "contact_id", "user_id", "company_id"):
+            value = vals.get(name)
+            field = self._fields[name]
+            if value and (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not self.env[field.comodel_name].browse(value).exists()
+            ):
+                raise ValidationError(
+                    _(
+                        "Interaction: %(value)r is not the id of an existing "
+                        "%(field)s.",
+                        value=value,
+                        field=field.string,
+                    )
+                )
+        for name in ("channel", "direction", "outcome"):
+            value = vals.get(name)
+            allowed = self._fields[name].get_values(self.env)
+            if value and value not in allowed:
+                raise ValidationError(
+                    _(
+                        "Interaction: %(value)r is not a valid %(field)s; use one "
+                        "of %(allowed)s.",
+                        value=value,
+                        field=self._fields[name].string,
+                        allowed=", ".join(allowed),
+                    )
+                )
+        if vals.get("date"):
+            try:
+                fields.Datetime.to_datetime(vals["date"])
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    _(
+                        "Interaction: %(value)r is not a date and time "
+                        "(YYYY-MM-DD HH:MM:SS, UTC).",
+                        value=vals["date"],
+                    )
+                ) from None
 
     @api.model
     def _normalize_partner_vals(self, vals):
@@ -262,7 +314,9 @@ class RelationshipInteraction(models.Model):
         :param message_ids: list of ``mail.message`` ids
         :return: ids of the interactions created
         """
-        messages = self.env["mail.message"].browse(message_ids).exists()
+        messages = rpc.existing_records(
+            self.env, "mail.message", message_ids, self.env._("message ids")
+        )
         logged = self.search([("message_id", "in", messages.ids)]).message_id
         vals_list = []
         for message in messages - logged:

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine import rpc
 from ..engine.engagement import RFM_SEGMENTS
 from .relationship_engagement import TIERS
 
@@ -230,6 +231,67 @@ class RelationshipProgram(models.Model):
         )
         action["context"] = {"default_program_id": self.id}
         return action
+
+    # ------------------------------------------------------------------
+    # Public API (XML-RPC, JSON-RPC)
+    # ------------------------------------------------------------------
+
+    def enrol_partners(self, partner_ids=None):
+        """Enrol customers by hand in this program (manual trigger), as the
+        enrolment wizard does.
+
+        :param partner_ids: list of ``res.partner`` ids; their commercial
+            entities are enrolled, once per program
+        :return: ``{"enrolled": int, "skipped": int, "enrolment_ids": [ids]}``;
+            customers already enrolled by hand or outside the program's tier
+            and segment are skipped
+        """
+        _ = self.env._
+        self.env["relationship.program.enrolment"].check_access("create")
+        if len(self._ids) != 1:
+            raise UserError(
+                _(
+                    "Enrol customers in one program at a time (%(count)s given).",
+                    count=len(self._ids),
+                )
+            )
+        program = rpc.existing_records(
+            self.env, self._name, list(self._ids), _("program ids")
+        )
+        if not program.active:
+            raise UserError(
+                _(
+                    "Program “%(program)s” is archived: it enrols nobody.",
+                    program=program.display_name,
+                )
+            )
+        if not partner_ids:
+            raise UserError(_("Give the ids of the customers to enrol."))
+        partners = rpc.existing_records(
+            self.env, "res.partner", partner_ids, _("partner ids")
+        )
+        partners.check_access("read")
+        customers = partners.commercial_partner_id
+        foreign = customers.filtered(
+            lambda partner: (
+                partner.company_id and partner.company_id != program.company_id
+            )
+        )
+        if foreign:
+            raise UserError(
+                _(
+                    "Partners %(ids)s belong to another company than program "
+                    "“%(program)s”.",
+                    ids=rpc.ids_text(self.env, foreign.ids),
+                    program=program.display_name,
+                )
+            )
+        enrolments = program._enrol_partners(customers)
+        return {
+            "enrolled": len(enrolments),
+            "skipped": len(customers) - len(enrolments),
+            "enrolment_ids": enrolments.ids,
+        }
 
     # ------------------------------------------------------------------
     # Enrolment

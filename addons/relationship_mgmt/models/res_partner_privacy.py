@@ -3,6 +3,8 @@ import json
 from odoo import models
 from odoo.exceptions import AccessError, UserError
 
+from ..engine import rpc
+
 # Models holding relationship data about a customer, with the field naming the
 # (commercial) customer. relationship_brm and other addons extend the list by
 # overriding _relationship_data_models().
@@ -37,13 +39,18 @@ class ResPartner(models.Model):
                     "relationship data."
                 )
             )
+        # Over RPC the ids come unchecked: refuse wrong or unknown ones clearly.
+        rpc.existing_records(
+            self.env, "res.partner", list(self._ids), self.env._("partner ids")
+        )
 
     def relationship_export_data(self):
         """Everything the relationship addons hold about these customers (and
         their contacts), as plain JSON-able data, limited to what the caller
         may read (their companies).
 
-        :return: ``{partner_id: {"customer": name, "models": {model: [rows]}}}``
+        :return: ``{"<partner id>": {"customer": name, "models": {model:
+                 [rows]}}}`` (string keys, as XML-RPC and JSON need)
         """
         self._relationship_check_privacy_rights()
         result = {}
@@ -60,7 +67,10 @@ class ResPartner(models.Model):
                 ]
                 rows = Model.search_read([(field_name, "=", partner.id)], names)
                 data[model_name] = json.loads(json.dumps(rows, default=str))
-            result[partner.id] = {"customer": partner.display_name, "models": data}
+            result[str(partner.id)] = {
+                "customer": partner.display_name,
+                "models": data,
+            }
         return result
 
     def action_relationship_export(self):
@@ -95,7 +105,7 @@ class ResPartner(models.Model):
         the readable report."""
         self.ensure_one()
         sections = []
-        for model_name, rows in self.relationship_export_data()[self.id][
+        for model_name, rows in self.relationship_export_data()[str(self.id)][
             "models"
         ].items():
             Model = self.env[model_name]

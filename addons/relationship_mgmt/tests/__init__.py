@@ -14,3 +14,6 @@ from . import test_program
 from . import test_program_execution
 from . import test_crosssell
 from . import test_crosssell_opportunity
+from . import test_events
+from . import test_access_matrix
+from . import test_rpc_api

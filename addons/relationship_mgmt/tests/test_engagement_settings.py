@@ -59,6 +59,8 @@ class TestEngagementSettings(RelationshipCommon):
                 "engagement_weight_monetary": 0.0,
                 "engagement_weight_interaction": 0.0,
                 "engagement_weight_payment": 0.0,
+                # Scored when a module tracks disputes (relationship_brm).
+                "engagement_weight_service": 0.0,
             }
         )
         self._recompute(customer)

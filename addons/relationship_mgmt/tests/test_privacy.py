@@ -32,8 +32,8 @@ class TestRelationshipPrivacy(RelationshipCommon):
 
         data = contact.relationship_export_data()
 
-        self.assertEqual(list(data), [customer.id])
-        models = data[customer.id]["models"]
+        self.assertEqual(list(data), [str(customer.id)])
+        models = data[str(customer.id)]["models"]
         for model in (
             "relationship.engagement",
             "relationship.engagement.snapshot",
@@ -66,7 +66,7 @@ class TestRelationshipPrivacy(RelationshipCommon):
 
         self.assertEqual(counts["relationship.engagement"], 1)
         self.assertEqual(counts["relationship.interaction"], 1)
-        data = customer.relationship_export_data()[customer.id]["models"]
+        data = customer.relationship_export_data()[str(customer.id)]["models"]
         self.assertFalse(any(data.values()))
         self.assertTrue(self._engagement(other))
         if "privacy.log" in self.env:
@@ -81,4 +81,6 @@ class TestRelationshipPrivacy(RelationshipCommon):
             with self.assertRaises(AccessError):
                 customer.with_user(user).relationship_erase_data()
         manager_data = customer.with_user(self.user_manager).relationship_export_data()
-        self.assertTrue(manager_data[customer.id]["models"]["relationship.engagement"])
+        self.assertTrue(
+            manager_data[str(customer.id)]["models"]["relationship.engagement"]
+        )
