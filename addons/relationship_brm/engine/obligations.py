@@ -321,13 +321,15 @@ def payment_punctuality(cr, periods, today):
                   FROM account_move am
                   JOIN account_move_line aml
                     ON aml.move_id = am.id AND aml.display_type = 'payment_term'
-                  LEFT JOIN account_partial_reconcile apr
-                    ON (am.move_type = 'out_invoice' AND apr.debit_move_id = aml.id)
-                    OR (am.move_type = 'in_invoice' AND apr.credit_move_id = aml.id)
+                  -- One join per side (not one join on an OR, which the
+                  -- planner misjudges by orders of magnitude).
+                  LEFT JOIN account_partial_reconcile received
+                    ON am.move_type = 'out_invoice' AND received.debit_move_id = aml.id
+                  LEFT JOIN account_partial_reconcile paid
+                    ON am.move_type = 'in_invoice' AND paid.credit_move_id = aml.id
                   LEFT JOIN account_move_line payment
-                    ON payment.id = CASE WHEN am.move_type = 'out_invoice'
-                                         THEN apr.credit_move_id
-                                         ELSE apr.debit_move_id END
+                    ON payment.id
+                       = COALESCE(received.credit_move_id, paid.debit_move_id)
                  WHERE am.agreement_id = ANY(%(agreement_ids)s)
                    AND am.state = 'posted'
                    AND am.move_type IN ('out_invoice', 'in_invoice')

@@ -949,16 +949,11 @@ class RelationshipDispute(models.Model):
         return result
 
     def _on_sla_breached(self, disputes):
-        """Record one relationship event per newly breached dispute (when the
-        events of relationship_mgmt know this kind)."""
-        if "relationship.event" not in self.env or not disputes:
+        """Record one relationship event per newly breached dispute, for the
+        automation rules watching them."""
+        if not disputes:
             return
-        Event = self.env["relationship.event"]
-        if "dispute_sla_breached" not in Event._fields["event_type"].get_values(
-            self.env
-        ):
-            return
-        Event._emit(
+        self.env["relationship.event"]._emit(
             [
                 {
                     "event_type": "dispute_sla_breached",
