@@ -2,7 +2,7 @@
     "name": "Business Relationship Management",
     "summary": "Supplier, distributor and partner relationships: agreements, "
     "obligations checked against real documents, disputes and trust",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Relationships",
     "website": "https://github.com/relationship-erp/odoo-relationships",
     "author": "Relationship ERP contributors",
