@@ -8,6 +8,20 @@ VIEWS = {
     "relationship.agreement.obligation": ("list", "form", "search"),
     "relationship.obligation.period": ("list", "form", "pivot", "search"),
     "relationship.trust.snapshot": ("list", "kanban", "form", "graph", "pivot"),
+    "relationship.dispute": (
+        "list",
+        "kanban",
+        "form",
+        "search",
+        "pivot",
+        "graph",
+        "activity",
+    ),
+    "relationship.dispute.stage": ("list",),
+    "relationship.dispute.sla": ("list", "search"),
+    "relationship.dispute.discount": ("list", "search"),
+    "relationship.dispute.resolve": ("form",),
+    "relationship.event": ("list", "form"),
 }
 
 
@@ -45,8 +59,20 @@ class TestViews(BrmCommon):
             "relationship_brm.relationship_agreement_obligation_menu",
             "relationship_brm.relationship_trust_dashboard_menu",
             "relationship_brm.relationship_trust_snapshot_menu",
+            "relationship_brm.relationship_dispute_menu",
+            "relationship_brm.relationship_dispute_analysis_menu",
         ):
             self.assertIn(self.env.ref(xmlid).id, visible)
-        self.assertNotIn(
-            self.env.ref("relationship_brm.relationship_partner_type_menu").id, visible
+        # Configuration is for managers.
+        for xmlid in (
+            "relationship_brm.relationship_partner_type_menu",
+            "relationship_brm.relationship_dispute_stage_menu",
+            "relationship_brm.relationship_dispute_sla_menu",
+        ):
+            self.assertNotIn(self.env.ref(xmlid).id, visible)
+        managed = (
+            self.env["ir.ui.menu"].with_user(self.user_manager)._visible_menu_ids()
+        )
+        self.assertIn(
+            self.env.ref("relationship_brm.relationship_dispute_sla_menu").id, managed
         )
