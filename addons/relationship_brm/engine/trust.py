@@ -30,12 +30,31 @@ DISPUTE_PENALTY = 20.0
 
 
 def population(cr, company_id):
-    """Commercial partners with an agreement in the company."""
+    """Commercial partners with an agreement in the company, except those
+    who asked not to be profiled (``relationship_no_profiling``)."""
     cr.execute(
         SQL(
-            "SELECT DISTINCT partner_id FROM relationship_agreement "
-            "WHERE company_id = %s ORDER BY 1",
+            """
+            SELECT DISTINCT a.partner_id
+              FROM relationship_agreement a
+              JOIN res_partner p ON p.id = a.partner_id
+             WHERE a.company_id = %s AND p.relationship_no_profiling IS NOT TRUE
+             ORDER BY 1
+            """,
             company_id,
+        )
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+def profiled(cr, partner_ids):
+    """``partner_ids`` (commercial partners) but those who asked not to be
+    profiled, sorted."""
+    cr.execute(
+        SQL(
+            "SELECT id FROM res_partner WHERE id = ANY(%s) "
+            "AND relationship_no_profiling IS NOT TRUE ORDER BY 1",
+            list(partner_ids),
         )
     )
     return [row[0] for row in cr.fetchall()]

@@ -16,6 +16,7 @@ from . import relationship_dispute_resolution
 from . import relationship_event
 from . import res_partner
 from . import res_partner_summary
+from . import res_partner_privacy
 from . import sale_order
 from . import purchase_order
 from . import account_move

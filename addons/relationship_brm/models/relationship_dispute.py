@@ -497,6 +497,7 @@ class RelationshipDispute(models.Model):
                     or "/"
                 )
         disputes = super().create(vals_list)
+        disputes.filtered("is_closed")._check_closed_with_resolution()
         closed = disputes.filtered(lambda d: d.is_closed and not d.date_closed)
         if closed:
             closed.date_closed = fields.Datetime.now()
@@ -532,6 +533,8 @@ class RelationshipDispute(models.Model):
                 for d in self
             }
         result = super().write(vals)
+        if "stage_id" in vals or "resolution_type" in vals:
+            self.filtered("is_closed")._check_closed_with_resolution()
         if responded and "date_first_response" not in vals:
             responded.write({"date_first_response": fields.Datetime.now()})
         if old_deadlines:
@@ -549,6 +552,22 @@ class RelationshipDispute(models.Model):
         if "date_closed" in vals or "date_open" in vals:
             self._update_age_bucket()
         return result
+
+    def _check_closed_with_resolution(self):
+        """A dispute is closed by its resolution (Resolve / Reject, which
+        record what was granted or why not), never by moving it to a closed
+        stage alone: that would drop it from the open disputes without a
+        trace of how it ended."""
+        unresolved = self.filtered(lambda d: not d.resolution_type)
+        if unresolved:
+            raise UserError(
+                self.env._(
+                    "Dispute %(dispute)s cannot be closed without a resolution: "
+                    "use Resolve (credit note, return, replacement, discount) or "
+                    "Reject (with the reason).",
+                    dispute=unresolved[0].display_name,
+                )
+            )
 
     def _message_post_after_hook(self, message, msg_values):
         # A message to the followers (not an internal note) written by an
@@ -965,7 +984,7 @@ class RelationshipDispute(models.Model):
                         "SLA breached on dispute %(dispute)s",
                         dispute=dispute.display_name,
                     ),
-                    "new_value": dict(SLA_STATES)["breached"],
+                    "new_value": "breached",
                 }
                 for dispute in disputes
             ]

@@ -277,7 +277,10 @@ class RelationshipDispute(models.Model):
                 )
             values.update(discount_type="percent", percent=percent)
             label = f"{percent:g}%"
-        discount = self.env["relationship.dispute.discount"].create(values)
+        # sudo: users may not create discounts themselves (only through a
+        # dispute's resolution, checked above), so none is granted outside
+        # a resolution.
+        discount = self.env["relationship.dispute.discount"].sudo().create(values)
         if amount is not None:
             self.amount_resolved += amount
         summary = self.env._(

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # What a stage means to the dispute workflow. Stages are configurable (name,
 # order, folded in the kanban, closed or not); the kind tells the code which
@@ -42,3 +43,22 @@ class RelationshipDisputeStage(models.Model):
     )
     description = fields.Text(translate=True)
     active = fields.Boolean(default=True)
+
+    @api.constrains("kind", "is_closed")
+    def _check_closed_kind(self):
+        """Resolving or rejecting moves a dispute to a stage of that kind and
+        closes it: such stages are closed, and only they are."""
+        for stage in self:
+            if stage.is_closed != (stage.kind in CLOSED_KINDS):
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s: stages of kind Resolved or Rejected are "
+                        "the closed ones, and only they are (kind %(kind)s, "
+                        "closed: %(closed)s).",
+                        stage=stage.name,
+                        kind=dict(STAGE_KINDS)[stage.kind],
+                        closed=self.env._("yes")
+                        if stage.is_closed
+                        else self.env._("no"),
+                    )
+                )

@@ -263,15 +263,20 @@ class RelationshipTrustSnapshot(models.Model):
     @api.model
     def _recompute_company(self, company, partner_ids=None):
         """Score ``partner_ids`` (commercial partner ids) or the company's
-        whole population (partners with an agreement in it) and write today's
-        snapshots. One query per signal for all the partners."""
+        whole population (partners with an agreement in it), those who opted
+        out of profiling excepted, and write today's snapshots. One query per
+        signal for all the partners."""
         cr = self.env.cr
         # SQL below reads documents and periods and writes snapshots.
         self.env.flush_all()
         today = fields.Date.context_today(self.with_company(company))
         date_from = today - timedelta(days=TRUST_WINDOW_DAYS)
         population = engine.population(cr, company.id)
-        targets = population if partner_ids is None else sorted(set(partner_ids))
+        # Partners who opted out of profiling get no score (their snapshots
+        # went when they opted out, see res_partner_privacy.py).
+        targets = (
+            population if partner_ids is None else engine.profiled(cr, partner_ids)
+        )
         if not targets:
             return 0
         compliance = engine.compliance(cr, company.id, targets, date_from)

@@ -47,7 +47,26 @@ class SaleOrder(models.Model):
             return
         date = fields.Date.context_today(self)
         wizard_values = {"sale_order_id": self.id}
-        if discount.discount_type == "percent":
+        percent_cap = None
+        dispute = discount.dispute_id
+        if discount.discount_type == "percent" and dispute._amount_ceiling() > 0:
+            # A percentage never grants more than is still disputed: past
+            # that, the order gets the remaining amount instead.
+            cap = dispute.currency_id._convert(
+                dispute.amount_remaining, self.currency_id, self.company_id, date
+            )
+            worth = self.currency_id.round(total_before * discount.percent / 100.0)
+            if self.currency_id.compare_amounts(worth, cap) > 0:
+                percent_cap = cap
+        if percent_cap is not None and self.currency_id.is_zero(percent_cap):
+            # Everything disputed was granted meanwhile: nothing left to give.
+            discount.write(
+                {"state": "used", "sale_order_id": self.id, "amount_applied": 0.0}
+            )
+            return
+        if percent_cap is not None:
+            wizard_values.update(discount_type="amount", discount_amount=percent_cap)
+        elif discount.discount_type == "percent":
             wizard_values.update(
                 discount_type="so_discount",
                 discount_percentage=discount.percent / 100.0,
@@ -88,7 +107,6 @@ class SaleOrder(models.Model):
             values["amount"] = applied_in_discount_currency
         values["state"] = "used"
         discount.write(values)
-        dispute = discount.dispute_id
         if discount.discount_type == "percent":
             # A percentage is worth something only once an order takes it.
             dispute.amount_resolved += discount.currency_id._convert(

@@ -19,3 +19,4 @@ from . import test_dispute_workflow
 from . import test_dispute_intake
 from . import test_dispute_effects
 from . import test_dispute_security
+from . import test_privacy

@@ -29,7 +29,7 @@ MATRIX = {
     "relationship.dispute": {USER: "rwc", MANAGER: "rwcu", PORTAL: "r"},
     "relationship.dispute.stage": {USER: "r", MANAGER: "rwcu", PORTAL: "r"},
     "relationship.dispute.sla": {USER: "r", MANAGER: "rwcu"},
-    "relationship.dispute.discount": {USER: "rwc", MANAGER: "rwcu"},
+    "relationship.dispute.discount": {USER: "r", MANAGER: "rwcu"},
     "relationship.dispute.resolve": {USER: "rwc", MANAGER: "rwcu"},
     "relationship.dispute.resolve.line": {USER: "rwc", MANAGER: "rwcu"},
 }

@@ -61,7 +61,7 @@ class TestDisputeEffects(DisputeCommon):
         # One open dispute: the service component drops.
         self.assertEqual(engagement.open_dispute_count, 1)
         self.assertEqual(engagement.service_score, 75.0)
-        dispute.stage_id = self.stages["rejected"]
+        dispute.resolve("rejection", reason="Paid late by our own mistake")
         engagement = self._engagement()
         self.assertEqual(engagement.invoice_late_count, 1)
         self.assertEqual(engagement.overdue_amount, 400.0)
@@ -80,7 +80,7 @@ class TestDisputeEffects(DisputeCommon):
         self.assertEqual(during.payment_score, 100.0)
         self.assertEqual(during.dispute_count, 1)
         self.assertEqual(during.dispute_score, 80.0)
-        dispute.stage_id = self.stages["resolved"]
+        dispute.resolve("rejection", reason="Invoice confirmed as due")
         after = self._trust()
         self.assertEqual((after.invoices_due, after.invoices_on_time), (2, 1))
         self.assertEqual(after.payment_score, before.payment_score)

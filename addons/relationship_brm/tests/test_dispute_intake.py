@@ -84,7 +84,7 @@ class TestDisputeIntake(DisputeCommon):
         self.assertEqual(lines, self.invoice.line_ids)
         self.assertEqual(self.customer.dispute_open_count, 1)
         self.assertEqual(self.buyer.dispute_open_count, 1)
-        dispute.stage_id = self.stages["rejected"]
+        dispute.resolve("rejection", reason="Invoice confirmed as due")
         self.invoice.invalidate_recordset()
         self.assertFalse(self.invoice.relationship_dispute_open)
         self.assertNotIn(

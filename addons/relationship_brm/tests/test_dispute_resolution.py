@@ -1,7 +1,7 @@
 import json
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import BrmCommon
@@ -471,6 +471,57 @@ class TestDisputeResolution(BrmCommon):
         self.assertAlmostEqual(order.amount_total, 900.0)
         self.assertAlmostEqual(dispute.amount_resolved, 100.0)
         self.assertEqual(dispute.discount_ids.state, "used")
+
+    def test_percent_discount_never_grants_more_than_disputed(self):
+        dispute = self._dispute(amount_disputed=50.0)
+        dispute.resolve("discount", percent=10.0)
+        order = self._sale(self.customer, self.today, lines=((10.0, 100.0),))
+        # 10 % of 1,000 would be 100: the order gets the 50 still disputed.
+        self.assertAlmostEqual(order.amount_total, 950.0)
+        self.assertAlmostEqual(dispute.amount_resolved, 50.0)
+        self.assertEqual(dispute.amount_remaining, 0.0)
+
+    def test_users_cannot_grant_discounts_outside_a_resolution(self):
+        dispute = self._dispute(amount_disputed=100.0)
+        Discount = self.env["relationship.dispute.discount"].with_user(
+            self.user_relationship
+        )
+        with self.assertRaises(AccessError):
+            Discount.create(
+                {
+                    "dispute_id": dispute.id,
+                    "partner_id": self.customer.id,
+                    "discount_type": "amount",
+                    "amount": 500.0,
+                }
+            )
+        dispute.with_user(self.user_relationship).resolve("discount", amount=20.0)
+        granted = dispute.discount_ids
+        self.assertEqual(granted.amount, 20.0)
+        with self.assertRaises(AccessError):
+            granted.with_user(self.user_relationship).write({"amount": 900.0})
+
+    def test_closing_needs_a_resolution(self):
+        dispute = self._dispute(amount_disputed=100.0)
+        for stage in (self.stage_resolved, self.stage_rejected):
+            with self.assertRefused(UserError, "without a resolution"):
+                dispute.stage_id = stage
+            self.assertEqual(dispute.stage_id, self.stage_new)
+        with self.assertRefused(UserError, "without a resolution"):
+            self._dispute(stage_id=self.stage_resolved.id)
+        # Resolved in steps (close=False), the user may close it by hand.
+        dispute.resolve("discount", amount=10.0, close=False)
+        self.assertFalse(dispute.is_closed)
+        dispute.stage_id = self.stage_resolved
+        self.assertTrue(dispute.is_closed)
+
+    def test_closed_stages_are_the_resolved_and_rejected_kinds(self):
+        with self.assertRaises(ValidationError):
+            self.stage_resolved.is_closed = False
+        with self.assertRaises(ValidationError):
+            self.env["relationship.dispute.stage"].create(
+                {"name": "Parked", "kind": "investigation", "is_closed": True}
+            )
 
     def test_discount_larger_than_order_keeps_the_rest(self):
         dispute = self._dispute(amount_disputed=500.0)

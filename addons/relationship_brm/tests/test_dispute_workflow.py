@@ -134,7 +134,7 @@ class TestDisputeWorkflow(DisputeCommon):
         self.assertEqual(on_time.date_first_response, T0 + timedelta(hours=2))
         self.assertAlmostEqual(on_time.response_time_hours, 2.0)
         with freeze_time(T0 + timedelta(hours=100)):
-            on_time.stage_id = self.stages["resolved"]
+            on_time.resolve("rejection", reason="Goods were as ordered")
             self.Dispute._cron_update_sla()
         self.assertEqual(on_time.sla_state, "met")
         self.assertEqual(on_time.sla_success, 100.0)
@@ -144,7 +144,7 @@ class TestDisputeWorkflow(DisputeCommon):
             self.Dispute._cron_update_sla()
             self.assertEqual(late.sla_state, "breached")
         with freeze_time(T0 + timedelta(hours=250)):
-            late.stage_id = self.stages["rejected"]
+            late.resolve("rejection", reason="Goods were as ordered")
         self.assertEqual(late.sla_state, "breached")
         self.assertEqual(late.sla_success, 0.0)
         self.assertEqual(on_time.sla_state, "met")

@@ -16,6 +16,7 @@ RELATIONSHIP_DATA_MODELS = (
     ("relationship.satisfaction", "partner_id"),
     ("relationship.program.enrolment", "partner_id"),
     ("relationship.program.enrolment.line", "partner_id"),
+    ("relationship.event", "partner_id"),
 )
 # Field types left out of the export (files, computed HTML breakdowns).
 SKIPPED_TYPES = ("binary", "html")
@@ -65,7 +66,10 @@ class ResPartner(models.Model):
                     for name, field in Model._fields.items()
                     if field.store and field.type not in SKIPPED_TYPES
                 ]
-                rows = Model.search_read([(field_name, "=", partner.id)], names)
+                # Archived records are the customer's data too.
+                rows = Model.with_context(active_test=False).search_read(
+                    [(field_name, "=", partner.id)], names
+                )
                 data[model_name] = json.loads(json.dumps(rows, default=str))
             result[str(partner.id)] = {
                 "customer": partner.display_name,
@@ -129,7 +133,7 @@ class ResPartner(models.Model):
         """Delete the relationship data of these customers in every company
         and record it in Odoo's privacy log when that module is installed.
 
-        :return: ``{model: number of records deleted}``
+        :return: ``{model: number of records deleted or anonymised}``
         """
         self._relationship_check_privacy_rights()
         commercial = self.commercial_partner_id
@@ -148,8 +152,7 @@ class ResPartner(models.Model):
                 .with_context(active_test=False)
                 .search([(field_name, "in", commercial.ids)])
             )
-            counts[model_name] = len(records)
-            records.unlink()
+            counts[model_name] = commercial._relationship_erase_records(records)
         if "privacy.log" in self.env:
             for partner in commercial:
                 # sudo: the log is technical; the manager's rights were checked.
@@ -177,6 +180,17 @@ class ResPartner(models.Model):
             )
         )
         return counts
+
+    def _relationship_erase_records(self, records):
+        """Erase ``records`` (of a covered model, sudo) of the customers
+        ``self``: delete them. Overrides may anonymise instead the records the
+        law obliges to keep (accounting facts).
+
+        :return: number of records erased (deleted or anonymised)
+        """
+        count = len(records)
+        records.unlink()
+        return count
 
     def action_relationship_erase(self):
         self.relationship_erase_data()
