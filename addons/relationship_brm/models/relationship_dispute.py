@@ -32,6 +32,24 @@ AGE_LIMITS = [("week", 7), ("month", 30), ("quarter", 90)]
 SLA_POLICY_FIELDS = ("dispute_type", "priority", "company_id", "date_open")
 # Fields whose change re-judges the SLA status.
 SLA_STATE_FIELDS = ("stage_id", "date_first_response", "date_closed", "active")
+# Set by the resolution, the SLA computation and the first response only:
+# refused in a user's create or write (over RPC too, where readonly does not
+# apply), written by that code through _internal().
+PROTECTED_FIELDS = frozenset(
+    {
+        "amount_resolved",
+        "resolution_type",
+        "credit_note_ids",
+        "picking_ids",
+        "sla_id",
+        "date_response_due",
+        "date_resolution_due",
+        "sla_state",
+        "escalated",
+        "date_first_response",
+        "date_closed",
+    }
+)
 # Key of the advisory lock serialising the SLA cron between workers.
 SLA_CRON_LOCK = "relationship_brm.dispute_sla_cron"
 INVOICE_TYPES = ("out_invoice", "in_invoice", "out_refund", "in_refund")
@@ -170,6 +188,7 @@ class RelationshipDispute(models.Model):
         currency_field="currency_id",
         copy=False,
         help="Amount granted by the resolution (credit note, discount).",
+        readonly=True,
     )
     description = fields.Html()
     date_open = fields.Datetime(
@@ -180,13 +199,25 @@ class RelationshipDispute(models.Model):
         tracking=True,
         help="Defaults to the SLA resolution due date.",
     )
-    date_first_response = fields.Datetime(string="First Response On", copy=False)
-    date_closed = fields.Datetime(string="Closed On", copy=False, index=True)
-    sla_id = fields.Many2one(
-        "relationship.dispute.sla", string="SLA Policy", copy=False, check_company=True
+    date_first_response = fields.Datetime(
+        string="First Response On", copy=False, readonly=True
     )
-    date_response_due = fields.Datetime(string="Response Due", copy=False)
-    date_resolution_due = fields.Datetime(string="Resolution Due", copy=False)
+    date_closed = fields.Datetime(
+        string="Closed On", copy=False, index=True, readonly=True
+    )
+    sla_id = fields.Many2one(
+        "relationship.dispute.sla",
+        string="SLA Policy",
+        copy=False,
+        check_company=True,
+        readonly=True,
+    )
+    date_response_due = fields.Datetime(
+        string="Response Due", copy=False, readonly=True
+    )
+    date_resolution_due = fields.Datetime(
+        string="Resolution Due", copy=False, readonly=True
+    )
     sla_state = fields.Selection(
         SLA_STATES,
         string="SLA Status",
@@ -195,12 +226,14 @@ class RelationshipDispute(models.Model):
         copy=False,
         index=True,
         tracking=True,
+        readonly=True,
     )
     escalated = fields.Boolean(
         copy=False,
         tracking=True,
         help="Set when the SLA was breached: the dispute was moved to the "
         "escalated stage and its owner's manager was asked to follow it up.",
+        readonly=True,
     )
     age_bucket = fields.Selection(
         AGE_BUCKETS,
@@ -237,7 +270,7 @@ class RelationshipDispute(models.Model):
         "disputes whose SLA is decided (met or breached) is the SLA compliance.",
     )
     resolution_type = fields.Selection(
-        RESOLUTION_TYPES, tracking=True, copy=False, string="Resolution"
+        RESOLUTION_TYPES, tracking=True, copy=False, string="Resolution", readonly=True
     )
     resolution_note = fields.Text(copy=False)
     credit_note_ids = fields.Many2many(
@@ -485,6 +518,7 @@ class RelationshipDispute(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_protected_fields(vals)
             self._check_amount_values(vals)
             if vals.get("reference", "/") == "/":
                 company = self.env["res.company"].browse(
@@ -500,7 +534,7 @@ class RelationshipDispute(models.Model):
         disputes.filtered("is_closed")._check_closed_with_resolution()
         closed = disputes.filtered(lambda d: d.is_closed and not d.date_closed)
         if closed:
-            closed.date_closed = fields.Datetime.now()
+            closed._internal().date_closed = fields.Datetime.now()
         # The deadline defaults to the SLA resolution date unless given.
         disputes._apply_sla(
             set_deadline=disputes.filtered(lambda d: not d.date_deadline)
@@ -509,6 +543,7 @@ class RelationshipDispute(models.Model):
         return disputes
 
     def write(self, vals):
+        self._check_protected_fields(vals)
         self._check_amount_values(vals)
         responded = self.browse()
         if "stage_id" in vals:
@@ -536,7 +571,7 @@ class RelationshipDispute(models.Model):
         if "stage_id" in vals or "resolution_type" in vals:
             self.filtered("is_closed")._check_closed_with_resolution()
         if responded and "date_first_response" not in vals:
-            responded.write({"date_first_response": fields.Datetime.now()})
+            responded._internal().write({"date_first_response": fields.Datetime.now()})
         if old_deadlines:
             # A deadline left at the former SLA default follows the new one.
             self._apply_sla(
@@ -552,6 +587,29 @@ class RelationshipDispute(models.Model):
         if "date_closed" in vals or "date_open" in vals:
             self._update_age_bucket()
         return result
+
+    def _internal(self):
+        """These disputes, for the code that sets the protected fields."""
+        return self.with_context(relationship_dispute_internal=True)
+
+    @api.model
+    def _check_protected_fields(self, vals):
+        """Refuse a user's values for the fields only the resolution, the SLA
+        computation and the first response set (see PROTECTED_FIELDS)."""
+        if self.env.su or self.env.context.get("relationship_dispute_internal"):
+            return
+        forged = sorted(PROTECTED_FIELDS.intersection(vals))
+        if forged:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of a dispute are set by its resolution and its "
+                    "SLA, not by hand: use Resolve or Reject.",
+                    fields=", ".join(
+                        self._fields[fname].get_description(self.env)["string"]
+                        for fname in forged
+                    ),
+                )
+            )
 
     def _check_closed_with_resolution(self):
         """A dispute is closed by its resolution (Resolve / Reject, which
@@ -579,7 +637,7 @@ class RelationshipDispute(models.Model):
         ):
             waiting = self.filtered(lambda d: not d.date_first_response)
             if waiting:
-                waiting.write({"date_first_response": message.date})
+                waiting._internal().write({"date_first_response": message.date})
         return super()._message_post_after_hook(message, msg_values)
 
     @api.model
@@ -750,7 +808,7 @@ class RelationshipDispute(models.Model):
                     vals["date_deadline"] = resolution.date()
             # Plain assignment: the values differ per dispute and the ORM
             # flushes them in one batched UPDATE.
-            dispute.update(vals)
+            dispute._internal().update(vals)
         self._update_sla_state()
 
     def _sla_state_at(self, now):
@@ -807,7 +865,7 @@ class RelationshipDispute(models.Model):
             if state != dispute.sla_state:
                 by_state[state].append(dispute.id)
         for state, ids in by_state.items():
-            self.browse(ids).write({"sla_state": state})
+            self.browse(ids)._internal().write({"sla_state": state})
 
     @api.model
     def _cron_update_sla(self):
@@ -903,7 +961,7 @@ class RelationshipDispute(models.Model):
             [("kind", "=", "escalated")], limit=1
         )
         # No tracking messages (one per dispute): the note below tells it.
-        escalating = self.with_context(
+        escalating = self._internal().with_context(
             relationship_dispute_escalation=True, tracking_disable=True
         )
         escalating.write({"escalated": True})

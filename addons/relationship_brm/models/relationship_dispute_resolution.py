@@ -196,7 +196,7 @@ class RelationshipDispute(models.Model):
                 )
             )
         credit_note = dispute._create_credit_note(invoice, lines, to_credit, post)
-        dispute.write(
+        dispute._internal().write(
             {
                 "credit_note_ids": [Command.link(credit_note.id)],
                 "amount_resolved": dispute.amount_resolved
@@ -282,7 +282,7 @@ class RelationshipDispute(models.Model):
         # a resolution.
         discount = self.env["relationship.dispute.discount"].sudo().create(values)
         if amount is not None:
-            self.amount_resolved += amount
+            self._internal().amount_resolved += amount
         summary = self.env._(
             "Discount of %(value)s granted on the next sales order of %(partner)s.",
             value=label,
@@ -409,7 +409,7 @@ class RelationshipDispute(models.Model):
             values["resolution_note"] = note
         if stage:
             values["stage_id"] = stage.id
-        self.write(values)
+        self._internal().write(values)
         body = Markup("<p>%s</p>") % summary
         if note and resolution_type != "rejection":
             body += Markup("<p>%s</p>") % note
@@ -623,7 +623,9 @@ class RelationshipDispute(models.Model):
             )
             created = Move.search(domain) - before - returned.move_ids
             pickings = returned | created.picking_id
-        dispute.picking_ids = [Command.link(picking.id) for picking in pickings]
+        dispute._internal().picking_ids = [
+            Command.link(picking.id) for picking in pickings
+        ]
         moved = ", ".join(
             f"{move.product_uom_qty:g} {move.product_uom.name} "
             f"{move.product_id.display_name}"

@@ -212,8 +212,11 @@ class TestDisputeIntake(DisputeCommon):
             self._dispute(partner=self.vendor, agreement_id=agreement.id)
         with self.assertRaises(ValidationError), self.cr.savepoint():
             self._dispute(amount_disputed="a lot")
+        with self.assertRaisesRegex(UserError, "not by hand"), self.cr.savepoint():
+            dispute.date_closed = T0 + timedelta(days=1)
+        # Even the code that sets it cannot close before the opening.
         with self.assertRaises(ValidationError), self.cr.savepoint():
-            dispute.date_closed = T0 - timedelta(days=1)
+            dispute._internal().date_closed = T0 - timedelta(days=1)
         self.assertFalse(dispute.date_closed)
         self.assertEqual(self.Dispute.search_count([]), 1)
 

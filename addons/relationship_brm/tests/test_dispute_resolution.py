@@ -515,6 +515,33 @@ class TestDisputeResolution(BrmCommon):
         dispute.stage_id = self.stage_resolved
         self.assertTrue(dispute.is_closed)
 
+    def test_resolution_and_sla_fields_cannot_be_set_by_hand(self):
+        dispute = self._dispute(amount_disputed=100.0)
+        as_user = dispute.with_user(self.user_relationship)
+        for values in (
+            {"amount_resolved": 100.0},
+            {"resolution_type": "credit_note"},
+            {"sla_state": "met"},
+            {"escalated": True},
+            {"date_closed": fields.Datetime.now()},
+        ):
+            with self.assertRefused(UserError, "not by hand"):
+                as_user.write(values)
+        with self.assertRefused(UserError, "not by hand"):
+            self.Dispute.with_user(self.user_relationship).create(
+                {
+                    "name": "Forged",
+                    "partner_id": self.customer.id,
+                    "amount_resolved": 50.0,
+                }
+            )
+        self.assertEqual(dispute.amount_resolved, 0.0)
+        self.assertFalse(dispute.resolution_type)
+        # The resolution itself sets them.
+        as_user.resolve("discount", amount=40.0)
+        self.assertEqual(dispute.amount_resolved, 40.0)
+        self.assertEqual(dispute.resolution_type, "discount")
+
     def test_closed_stages_are_the_resolved_and_rejected_kinds(self):
         with self.assertRaises(ValidationError):
             self.stage_resolved.is_closed = False
