@@ -93,10 +93,17 @@ def query(database, sql, params=None):
             return cr.fetchall()
 
 
+# Tables of the documents a resolution creates (credit notes, returns,
+# orders): their row counts are part of the fingerprint, so that a refused call
+# that still created one would be noticed.
+COUNTED_TABLES = ("account_move", "sale_order", "stock_picking")
+
+
 def database_fingerprint(database):
     """``{table: (row count, checksum of the rows)}`` of res_partner and every
-    table of the relationship addons, in one query: equal fingerprints before
-    and after a call prove that the call changed nothing there."""
+    table of the relationship addons, and ``{table: (row count, '')}`` of
+    ``COUNTED_TABLES``, in one query: equal fingerprints before and after a
+    call prove that the call changed nothing there."""
     with closing(psycopg2.connect(dbname=database)) as connection:
         with connection.cursor() as cr:
             cr.execute(
@@ -105,18 +112,24 @@ def database_fingerprint(database):
                 "ORDER BY tablename"
             )
             tables = [row[0] for row in cr.fetchall()]
-            cr.execute(
-                psycopg2.sql.SQL(" UNION ALL ").join(
-                    psycopg2.sql.SQL(
-                        "SELECT {name}, COUNT(*), MD5(COALESCE(STRING_AGG("
-                        "MD5(t::text), '' ORDER BY MD5(t::text)), '')) FROM {table} t"
-                    ).format(
-                        name=psycopg2.sql.Literal(table),
-                        table=psycopg2.sql.Identifier(table),
-                    )
-                    for table in tables
+            checksums = [
+                psycopg2.sql.SQL(
+                    "SELECT {name}, COUNT(*), MD5(COALESCE(STRING_AGG("
+                    "MD5(t::text), '' ORDER BY MD5(t::text)), '')) FROM {table} t"
+                ).format(
+                    name=psycopg2.sql.Literal(table),
+                    table=psycopg2.sql.Identifier(table),
                 )
-            )
+                for table in tables
+            ]
+            counts = [
+                psycopg2.sql.SQL("SELECT {name}, COUNT(*), '' FROM {table}").format(
+                    name=psycopg2.sql.Literal(table),
+                    table=psycopg2.sql.Identifier(table),
+                )
+                for table in COUNTED_TABLES
+            ]
+            cr.execute(psycopg2.sql.SQL(" UNION ALL ").join(checksums + counts))
             return {name: (count, digest) for name, count, digest in cr.fetchall()}
 
 
@@ -233,13 +246,15 @@ def rpc_url(rpc_database, tmp_path_factory):
 
 def new_rpc_user(admin, *groups, company_id=None, **values):
     """A user created by ``admin`` with only ``groups`` (xml ids), working in
-    ``company_id`` only when given, logged in."""
+    ``company_id`` only when given, logged in. It has an email address: the
+    chatter notes of a dispute's resolution need their author's."""
     login = f"rpc_{uuid.uuid4().hex[:8]}"
     password = uuid.uuid4().hex
     vals = {
         "name": login,
         "login": login,
         "password": password,
+        "email": f"{login}@example.com",
         "groups_id": [(6, 0, [admin.ref(group) for group in groups])],
         **values,
     }
@@ -291,8 +306,8 @@ def rpc_world(rpc_admin, rpc_second_company_id):
     """Records the RPC tests work on, created by admin over XML-RPC: a scored
     customer of the main company (a confirmed order) with a contact, a running
     agreement with a measured obligation and trust, a manual program, an
-    automatic one and an archived one, a customer to erase, and a customer of
-    the second company."""
+    automatic one and an archived one, a customer to erase, a customer of the
+    second company, and an open dispute with each of the two customers."""
     admin = rpc_admin
     tag = uuid.uuid4().hex[:6]
     main_company_id = admin.ref("base.main_company")
@@ -383,4 +398,22 @@ def rpc_world(rpc_admin, rpc_second_company_id):
     world["archived_program"] = program(
         "RPC Archived Program", trigger="manual", active=False
     )
+    # rpc_world has no invoice: its disputes are tied to no document.
+    world["dispute"] = new_dispute(admin, world["customer"], main_company_id)
+    world["other_dispute"] = new_dispute(
+        admin, world["other_customer"], rpc_second_company_id
+    )
     return world
+
+
+def new_dispute(client, partner_id, company_id, **values):
+    """An open dispute with ``partner_id`` in ``company_id``, created by
+    ``client`` over XML-RPC (150.00 disputed unless ``values`` say else)."""
+    vals = {
+        "name": f"RPC Dispute {uuid.uuid4().hex[:6]}",
+        "partner_id": partner_id,
+        "company_id": company_id,
+        "dispute_type": "quality",
+        "amount_disputed": 150.0,
+    }
+    return client.call("relationship.dispute", "create", dict(vals, **values))

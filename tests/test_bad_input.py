@@ -13,6 +13,7 @@ from conftest import (
     FAULT_APPLICATION_ERROR,
     FAULT_USER_ERROR,
     database_fingerprint,
+    new_dispute,
 )
 
 pytestmark = pytest.mark.timeout(900)
@@ -29,6 +30,7 @@ PROGRAM = "relationship.program"
 AGREEMENT = "relationship.agreement"
 OBLIGATION = "relationship.agreement.obligation"
 TRUST = "relationship.trust.snapshot"
+DISPUTE = "relationship.dispute"
 
 USER = FAULT_USER_ERROR
 ACCESS = FAULT_ACCESS_ERROR
@@ -54,6 +56,14 @@ def resolve(value, world):
 
 def interaction(**values):
     return [dict({"name": "Call", "partner_id": w("customer")}, **values)]
+
+
+def dispute(**values):
+    return [dict({"name": "Damaged", "partner_id": w("customer")}, **values)]
+
+
+def billed_dispute(**values):
+    return dispute(partner_id=w("billed_customer"), move_id=w("invoice"), **values)
 
 
 # (id, user, model, method, args, fault code, piece of the message)
@@ -204,6 +214,78 @@ BAD_INPUT = [
      [[w("customer")]], ACCESS, "Only Relationships managers"),
     ("erase-other-company", "other", PARTNER, "relationship_erase_data",
      [[w("customer")]], ACCESS, "multi-company issue"),
+    # disputes: resolve (w("dispute") is open, 150.00 disputed, no document;
+    # w("invoice_dispute") is 100.00 of a 200.00 posted invoice)
+    ("dispute-resolve-unknown", "admin", DISPUTE, "resolve",
+     [[UNKNOWN], "rejection"], USER, f"Unknown dispute ids: {UNKNOWN}."),
+    ("dispute-resolve-string-ids", "admin", DISPUTE, "resolve",
+     [["abc"], "rejection"], USER,
+     "Dispute ids must be a list of integers, got ['abc']."),
+    ("dispute-resolve-several", "admin", DISPUTE, "resolve",
+     [[w("dispute"), w("invoice_dispute")], "rejection"], USER,
+     "Disputes are resolved one at a time (2 given)."),
+    ("dispute-resolve-none", "admin", DISPUTE, "resolve", [[], "rejection"],
+     USER, "Disputes are resolved one at a time (0 given)."),
+    ("dispute-resolve-closed", "admin", DISPUTE, "resolve",
+     [[w("closed_dispute")], "rejection"], USER, "is already closed (Rejected)"),
+    ("dispute-resolve-missing-type", "admin", DISPUTE, "resolve", [[w("dispute")]],
+     USER, "choose a resolution type."),
+    ("dispute-resolve-empty-type", "admin", DISPUTE, "resolve",
+     [[w("dispute")], ""], USER, "choose a resolution type."),
+    ("dispute-resolve-unknown-type", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "refund"], USER,
+     "Unknown resolution type 'refund'; expected one of credit_note, "),
+    ("dispute-resolve-unknown-option", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "rejection"], USER,
+     "Unknown options for a rejection resolution: amount."),
+    ("dispute-reject-no-reason", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "rejection"], USER, "give the reason for rejecting it."),
+    ("dispute-credit-negative", "admin", DISPUTE, "resolve",
+     [[w("invoice_dispute")], "credit_note"], USER,
+     "the amount must be a positive number, not -5.0."),
+    ("dispute-credit-over-remaining", "admin", DISPUTE, "resolve",
+     [[w("invoice_dispute")], "credit_note"], USER, "cannot credit"),
+    ("dispute-credit-string", "admin", DISPUTE, "resolve",
+     [[w("invoice_dispute")], "credit_note"], USER,
+     "the amount must be a positive number, not '10'."),
+    ("dispute-credit-no-invoice", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "credit_note"], USER, "is tied to no invoice to credit."),
+    ("dispute-discount-negative", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "discount"], USER,
+     "the amount must be a positive number, not -1.0."),
+    ("dispute-discount-over-remaining", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "discount"], USER, "is more than the"),
+    ("dispute-discount-string", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "discount"], USER,
+     "the amount must be a positive number, not '40'."),
+    ("dispute-discount-percent", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "discount"], USER,
+     "a discount percentage lies between 0 and 100, not 150."),
+    ("dispute-discount-both", "admin", DISPUTE, "resolve",
+     [[w("dispute")], "discount"], USER,
+     "give either a discount amount or a percentage."),
+    ("dispute-resolve-other-company", "user", DISPUTE, "resolve",
+     [[w("other_dispute")], "rejection"], ACCESS,
+     "it belongs to a company you do not work in."),
+    ("dispute-resolve-no-group", "employee", DISPUTE, "resolve",
+     [[w("dispute")], "rejection"], ACCESS,
+     "Only Relationships users may resolve disputes."),
+    # disputes: create
+    ("dispute-create-negative", "admin", DISPUTE, "create",
+     dispute(amount_disputed=-10.0), USER,
+     "The Disputed Amount of a dispute cannot be negative (-10.0)."),
+    ("dispute-create-string-amount", "admin", DISPUTE, "create",
+     dispute(amount_disputed="abc"), USER,
+     "The Disputed Amount of a dispute must be a number, got 'abc'."),
+    ("dispute-create-over-invoice", "admin", DISPUTE, "create",
+     billed_dispute(amount_disputed=5000.0), USER, "is more than the"),
+    ("dispute-create-foreign-invoice", "admin", DISPUTE, "create",
+     dispute(partner_id=w("billed_customer"), move_id=w("foreign_invoice")),
+     USER, "belongs to RPC Other Billed Customer"),
+    ("dispute-create-other-company", "other", DISPUTE, "create", dispute(),
+     ACCESS, "multi-company issue"),
+    ("dispute-create-no-group", "employee", DISPUTE, "create", dispute(),
+     ACCESS, "not allowed to create 'Business Dispute'"),
     # searches on our models
     ("churn-level-operator", "admin", PARTNER, "search",
      [[("analytics_churn_level", "like", "hi")]], USER,
@@ -232,7 +314,78 @@ def clients(rpc_admin, rpc_relationship_user, rpc_other_company_manager, rpc_emp
 
 
 # Keyword arguments of the rows that need some.
-KWARGS = {"search-order": {"order": "id; DELETE FROM res_partner"}}
+KWARGS = {
+    "search-order": {"order": "id; DELETE FROM res_partner"},
+    "dispute-resolve-closed": {"reason": "Twice"},
+    "dispute-resolve-unknown-option": {"reason": "No", "amount": 5.0},
+    "dispute-reject-no-reason": {"reason": "  "},
+    "dispute-credit-negative": {"amount": -5.0},
+    "dispute-credit-over-remaining": {"amount": 150.0},
+    "dispute-credit-string": {"amount": "10"},
+    "dispute-discount-negative": {"amount": -1.0},
+    "dispute-discount-over-remaining": {"amount": 1000.0},
+    "dispute-discount-string": {"amount": "40"},
+    "dispute-discount-percent": {"percent": 150},
+    "dispute-discount-both": {"amount": 10.0, "percent": 5},
+    "dispute-resolve-other-company": {"reason": "Not ours"},
+    "dispute-resolve-no-group": {"reason": "Not ours"},
+}
+
+
+def posted_invoice(admin, partner_id):
+    """A posted customer invoice of 200.00 (no taxes) for ``partner_id``."""
+    invoice = admin.call(
+        "account.move",
+        "create",
+        {
+            "move_type": "out_invoice",
+            "partner_id": partner_id,
+            "invoice_line_ids": [
+                (0, 0, {"name": "Pallet", "quantity": 2, "price_unit": 100.0})
+            ],
+        },
+    )
+    admin.call("account.move", "action_post", [invoice])
+    return invoice
+
+
+@pytest.fixture(scope="module")
+def world(rpc_admin, rpc_world):
+    """rpc_world with invoices of two more customers, a dispute of 100.00 on
+    the first one's invoice, a dispute closed by a rejection, and a new open
+    dispute of the main customer (the README example of test_rpc_surface
+    erases the customer's relationship data, rpc_world's dispute with it)."""
+    admin, tag = rpc_admin, rpc_world["tag"]
+    company_id = rpc_world["main_company_id"]
+
+    def customer(name):
+        return admin.call(
+            "res.partner",
+            "create",
+            {
+                "name": f"{name} {tag}",
+                "is_company": True,
+                "customer_rank": 1,
+                "company_id": company_id,
+            },
+        )
+
+    billed = customer("RPC Billed Customer")
+    other_billed = customer("RPC Other Billed Customer")
+    invoice = posted_invoice(admin, billed)
+    closed = new_dispute(admin, rpc_world["customer"], company_id)
+    admin.call(DISPUTE, "resolve", [closed], "rejection", reason="Not ours")
+    return dict(
+        rpc_world,
+        billed_customer=billed,
+        invoice=invoice,
+        foreign_invoice=posted_invoice(admin, other_billed),
+        invoice_dispute=new_dispute(
+            admin, billed, company_id, move_id=invoice, amount_disputed=100.0
+        ),
+        closed_dispute=closed,
+        dispute=new_dispute(admin, rpc_world["customer"], company_id),
+    )
 
 
 @pytest.mark.parametrize(
@@ -240,12 +393,12 @@ KWARGS = {"search-order": {"order": "id; DELETE FROM res_partner"}}
     [pytest.param(*row[1:], id=row[0]) for row in BAD_INPUT],
 )
 def test_bad_input_is_refused_clearly_and_changes_nothing(
-    request, clients, rpc_world, rpc_database, user, model, method, args, code, message
+    request, clients, world, rpc_database, user, model, method, args, code, message
 ):
     kwargs = KWARGS.get(request.node.callspec.id, {})
     before = database_fingerprint(rpc_database)
     with pytest.raises(xmlrpc.client.Fault) as fault:
-        clients[user].call(model, method, *resolve(args, rpc_world), **kwargs)
+        clients[user].call(model, method, *resolve(args, world), **kwargs)
     text = fault.value.faultString
     assert fault.value.faultCode == code, text
     assert message in (text.strip().splitlines()[-1] if code == CORE else text), text
@@ -257,3 +410,4 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(
 def test_every_row_has_its_own_id():
     ids = [row[0] for row in BAD_INPUT]
     assert len(ids) == len(set(ids))
+    assert set(KWARGS) <= set(ids)

@@ -20,6 +20,8 @@ from conftest import (
     FAULT_USER_ERROR,
     ROOT,
     database_fingerprint,
+    new_dispute,
+    new_rpc_user,
     query,
 )
 
@@ -30,6 +32,14 @@ NOT_ALLOWED = "not allowed to"
 TOP_SECRET = "doesn't have 'read' access"
 OTHER_COMPANY = "belong to a company you do not work in"
 NO_GROUP = "Only Relationships users"
+OTHER_COMPANY_DISPUTE = "it belongs to a company you do not work in"
+NO_ACCESS = "You are not allowed to access 'Business Dispute'"
+NO_CREATE = "You are not allowed to create 'Business Dispute'"
+MULTI_COMPANY = "multi-company issue"
+NOT_RESOLVER = "Only Relationships users may resolve disputes."
+DISPUTE = "relationship.dispute"
+DISPUTE_FIELDS = ["reference", "partner_id", "company_id", "amount_disputed"]
+DISPUTE_FIELDS += ["is_closed", "stage_kind", "resolution_type"]
 # Keys of dates and datetimes in the structures of the public methods.
 ISO_KEYS = (".date", "_date", ".date_start", ".date_end", ".date_from", ".date_to")
 ISO_KEYS += (".date_computed", ".date_measured")
@@ -101,7 +111,13 @@ def test_summary_of_a_scored_customer_and_its_contact(rpc_admin, rpc_world):
         "Obligation compliance",
         "Volume",
     }
-    assert row["open_dispute_count"] is False or row["open_dispute_count"] == 0
+    # At least the world's open dispute (README examples may open more).
+    open_disputes = rpc_admin.call(
+        DISPUTE,
+        "search_count",
+        [("commercial_partner_id", "=", customer), ("is_closed", "=", False)],
+    )
+    assert row["open_dispute_count"] == open_disputes >= 1
     # The contact shows its company's data.
     assert result[0]["engagement"] == engagement
     assert result[0]["agreements"] == row["agreements"]
@@ -214,6 +230,84 @@ def erase_data(client, world):
     return client.call(
         "res.partner", "relationship_erase_data", [world["erase_customer"]]
     )
+
+
+def open_dispute(client, world):
+    """Open a dispute with the customer, then read it back as the same user."""
+    dispute_id = client.call(
+        DISPUTE,
+        "create",
+        {
+            "name": "Pallet delivered damaged",
+            "partner_id": world["customer"],
+            "dispute_type": "quality",
+            "amount_disputed": 80.0,
+        },
+    )
+    return client.call(DISPUTE, "read", [dispute_id], DISPUTE_FIELDS)
+
+
+def reject_dispute(client, world):
+    return client.call(
+        DISPUTE, "resolve", [world["fresh_dispute"]], "rejection", reason="Goods fine"
+    )
+
+
+def discount_dispute(client, world):
+    return client.call(
+        DISPUTE,
+        "resolve",
+        [world["fresh_dispute"]],
+        "discount",
+        amount=40.0,
+        note="Agreed on the phone",
+    )
+
+
+def read_dispute(client, world):
+    return client.call(DISPUTE, "read", [world["dispute"]], DISPUTE_FIELDS)
+
+
+def check_open_dispute(result, world, who):
+    (row,) = result
+    assert row["partner_id"][0] == world["customer"]
+    assert row["company_id"][0] == world["main_company_id"]
+    assert row["amount_disputed"] == 80.0
+    assert row["reference"] and row["reference"] != "/"
+    assert (row["is_closed"], row["stage_kind"], row["resolution_type"]) == (
+        False,
+        "new",
+        False,
+    )
+
+
+def check_reject(result, world, who):
+    assert result["dispute_id"] == world["fresh_dispute"]
+    assert (result["resolution_type"], result["stage_kind"]) == (
+        "rejection",
+        "rejected",
+    )
+    assert result["is_closed"] is True
+    assert result["amount_resolved"] == 0.0
+    assert result["credit_note_ids"] == result["picking_ids"] == []
+    assert result["discount_ids"] == []
+
+
+def check_discount(result, world, who):
+    assert result["dispute_id"] == world["fresh_dispute"]
+    assert (result["resolution_type"], result["stage_kind"]) == ("discount", "resolved")
+    assert result["is_closed"] is True
+    assert (result["amount_resolved"], result["amount_remaining"]) == (40.0, 110.0)
+    assert len(result["discount_ids"]) == 1
+    assert result["credit_note_ids"] == result["picking_ids"] == []
+
+
+def check_read_dispute(result, world, who):
+    (row,) = result
+    assert row["id"] == world["dispute"]
+    assert row["partner_id"][0] == world["customer"]
+    assert row["company_id"][0] == world["main_company_id"]
+    assert row["amount_disputed"] == 150.0
 
 
 def check_summary(result, world, who):
@@ -371,6 +465,48 @@ MATRIX = [
             "portal": (FAULT_ACCESS_ERROR, "Only Relationships managers"),
         },
     ),
+    # Disputes: the refused resolutions target an open dispute of the main
+    # company (made afresh by admin, see SETUP).
+    (
+        open_dispute,
+        check_open_dispute,
+        {
+            "user": None,
+            "other": (FAULT_ACCESS_ERROR, MULTI_COMPANY),
+            "portal": (FAULT_ACCESS_ERROR, NO_CREATE),
+            "employee": (FAULT_ACCESS_ERROR, NO_CREATE),
+        },
+    ),
+    (
+        reject_dispute,
+        check_reject,
+        {
+            "user": None,
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY_DISPUTE),
+            "portal": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
+            "employee": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
+        },
+    ),
+    (
+        discount_dispute,
+        check_discount,
+        {
+            "user": None,
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY_DISPUTE),
+            "portal": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
+            "employee": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
+        },
+    ),
+    (
+        read_dispute,
+        check_read_dispute,
+        {
+            "user": None,
+            "other": (FAULT_ACCESS_ERROR, MULTI_COMPANY),
+            "portal": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "employee": (FAULT_ACCESS_ERROR, NO_ACCESS),
+        },
+    ),
     # Last: erases the data the export above reads.
     (
         erase_data,
@@ -382,18 +518,36 @@ MATRIX = [
         },
     ),
 ]
-USERS = ("user", "other", "portal", "admin")
+# Admin always; the internal employee without the Relationships groups only
+# for the calls whose row names it.
+USERS = ("user", "other", "portal", "employee", "admin")
+
+
+def fresh_dispute(admin, world):
+    """A new open dispute of the main company's customer, 150.00 disputed."""
+    return {
+        "fresh_dispute": new_dispute(admin, world["customer"], world["main_company_id"])
+    }
+
+
+# Records a call needs made by admin before it (and before the fingerprint).
+SETUP = {reject_dispute: fresh_dispute, discount_dispute: fresh_dispute}
 
 
 @pytest.fixture(scope="module")
 def clients(
-    rpc_admin, rpc_relationship_user, rpc_other_company_manager, rpc_portal_user
+    rpc_admin,
+    rpc_relationship_user,
+    rpc_other_company_manager,
+    rpc_portal_user,
+    rpc_employee,
 ):
     return {
         "admin": rpc_admin,
         "user": rpc_relationship_user,
         "other": rpc_other_company_manager,
         "portal": rpc_portal_user,
+        "employee": rpc_employee,
     }
 
 
@@ -403,12 +557,16 @@ def clients(
         pytest.param(call, check, who, expected.get(who), id=f"{call.__name__}-{who}")
         for call, check, expected in MATRIX
         for who in USERS
+        if who == "admin" or who in expected
     ],
 )
 def test_documented_call_as_each_kind_of_user(
     call, check, who, refusal, clients, rpc_world, rpc_database
 ):
     client = clients[who]
+    setup = SETUP.get(call)
+    if setup:
+        rpc_world = dict(rpc_world, **setup(clients["admin"], rpc_world))
     if refusal is None:
         result = call(client, rpc_world)
         assert_plain(result)
@@ -431,6 +589,79 @@ def test_other_company_manager_reads_its_own_customers(
         "res.partner", "relationship_summary", [other]
     )
     assert (row["id"], row["company_id"]) == (other, rpc_world["second_company_id"])
+
+
+@pytest.fixture(scope="module")
+def portal_customers(rpc_admin, rpc_world):
+    """Two customers of the main company, each with one dispute and a contact
+    who is a portal user: ``[(portal client, customer id, dispute id)] * 2``."""
+    admin, tag = rpc_admin, rpc_world["tag"]
+    company_id = rpc_world["main_company_id"]
+    portal = []
+    for letter in "AB":
+        customer = admin.call(
+            "res.partner",
+            "create",
+            {
+                "name": f"RPC Portal Customer {letter} {tag}",
+                "is_company": True,
+                "customer_rank": 1,
+                "company_id": company_id,
+            },
+        )
+        contact = admin.call(
+            "res.partner",
+            "create",
+            {"name": f"RPC Portal Contact {letter} {tag}", "parent_id": customer},
+        )
+        dispute = new_dispute(admin, customer, company_id)
+        client = new_rpc_user(admin, "base.group_portal", partner_id=contact)
+        portal.append((client, customer, dispute))
+    return portal
+
+
+def test_portal_users_see_only_their_customers_disputes(
+    portal_customers, rpc_admin, rpc_database
+):
+    (client_a, customer_a, dispute_a), (client_b, customer_b, dispute_b) = (
+        portal_customers
+    )
+    # Both customers' disputes exist and are open, seen by admin.
+    rows = rpc_admin.call(
+        DISPUTE, "read", [dispute_a, dispute_b], ["commercial_partner_id", "is_closed"]
+    )
+    assert [row["commercial_partner_id"][0] for row in rows] == [
+        customer_a,
+        customer_b,
+    ]
+    assert not any(row["is_closed"] for row in rows)
+    before = database_fingerprint(rpc_database)
+    for client, own, other in (
+        (client_a, dispute_a, dispute_b),
+        (client_b, dispute_b, dispute_a),
+    ):
+        rows = client.call(DISPUTE, "search_read", [], ["name", "reference"])
+        assert [row["id"] for row in rows] == [own]
+        assert rows[0]["reference"].startswith("DSP/")
+        assert client.call(DISPUTE, "search_count", [("id", "=", other)]) == 0
+        fault = fault_of(
+            lambda client=client, other=other: client.call(
+                DISPUTE, "read", [other], ["name"]
+            )
+        )
+        assert fault.faultCode == FAULT_ACCESS_ERROR, fault.faultString
+        assert TOP_SECRET in fault.faultString
+        # Not over XML-RPC: portal users open and answer disputes on the portal.
+        fault = fault_of(
+            lambda client=client, own=own: client.call(
+                DISPUTE, "resolve", [own], "rejection", reason="mine"
+            )
+        )
+        assert (fault.faultCode, NOT_RESOLVER in fault.faultString) == (
+            FAULT_ACCESS_ERROR,
+            True,
+        ), fault.faultString
+    assert database_fingerprint(rpc_database) == before
 
 
 def relationship_tables(database):
@@ -631,6 +862,24 @@ def hostile_calls(text, world):
             [[("partner_id", "ilike", text)]],
             {},
         ),
+        ("dispute name_search", DISPUTE, "name_search", [text], {}),
+        ("dispute reference", DISPUTE, "search", [[("reference", "ilike", text)]], {}),
+        ("dispute email", DISPUTE, "search", [[("email_from", "=", text)]], {}),
+        ("resolve type", DISPUTE, "resolve", [[world["dispute"]], text], {}),
+        (
+            "resolve reason on a closed dispute",
+            DISPUTE,
+            "resolve",
+            [[world["closed_dispute"]], "rejection"],
+            {"reason": text},
+        ),
+        (
+            "event description",
+            "relationship.event",
+            "search",
+            [[("description", "ilike", text)]],
+            {},
+        ),
         (
             "analytics group",
             "relationship.analytics",
@@ -641,12 +890,25 @@ def hostile_calls(text, world):
     ]
 
 
+@pytest.fixture(scope="module")
+def closed_dispute(rpc_admin, rpc_world):
+    """A dispute of the main customer, rejected (closed) by ``resolve``."""
+    dispute = new_dispute(
+        rpc_admin, rpc_world["customer"], rpc_world["main_company_id"]
+    )
+    rpc_admin.call(DISPUTE, "resolve", [dispute], "rejection", reason="Not ours")
+    return dispute
+
+
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_string_in_every_argument(rpc_admin, rpc_world, rpc_database, name):
+def test_hostile_string_in_every_argument(
+    rpc_admin, rpc_world, rpc_database, closed_dispute, name
+):
     text = HOSTILE[name]
     readable = (FAULT_USER_ERROR, FAULT_ACCESS_ERROR)
+    world = dict(rpc_world, closed_dispute=closed_dispute)
     before = database_fingerprint(rpc_database)
-    for label, model, method, args, kwargs in hostile_calls(text, rpc_world):
+    for label, model, method, args, kwargs in hostile_calls(text, world):
         try:
             result = rpc_admin.call(model, method, *args, **kwargs)
         except xmlrpc.client.Fault as fault:
@@ -676,6 +938,20 @@ def test_hostile_string_is_stored_as_written(rpc_admin, rpc_world, name):
     found = rpc_admin.call("relationship.interaction", "search", [("name", "=", text)])
     assert found == [interaction]
     rpc_admin.call("relationship.interaction", "unlink", [interaction])
+
+
+@pytest.mark.parametrize("name", ["drop", "or", "long", "unicode", "escape"])
+def test_hostile_rejection_reason_is_stored_as_written(rpc_admin, rpc_world, name):
+    text = HOSTILE[name]
+    dispute = new_dispute(
+        rpc_admin, rpc_world["customer"], rpc_world["main_company_id"]
+    )
+    result = rpc_admin.call(DISPUTE, "resolve", [dispute], "rejection", reason=text)
+    assert (result["resolution_type"], result["is_closed"]) == ("rejection", True)
+    (row,) = rpc_admin.call(DISPUTE, "read", [dispute], ["resolution_note"])
+    assert row["resolution_note"] == text.strip()
+    found = rpc_admin.call(DISPUTE, "search", [("resolution_note", "=", text.strip())])
+    assert found == [dispute]
 
 
 # ---------------------------------------------------------------------------

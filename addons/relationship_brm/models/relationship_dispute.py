@@ -1,5 +1,6 @@
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -48,6 +49,8 @@ PROTECTED_FIELDS = frozenset(
         "escalated",
         "date_first_response",
         "date_closed",
+        "date_sla_paused",
+        "sla_paused_hours",
     }
 )
 # Key of the advisory lock serialising the SLA cron between workers.
@@ -201,6 +204,19 @@ class RelationshipDispute(models.Model):
     )
     date_first_response = fields.Datetime(
         string="First Response On", copy=False, readonly=True
+    )
+    date_sla_paused = fields.Datetime(
+        string="SLA Paused Since",
+        copy=False,
+        readonly=True,
+        help="Set while the dispute sits in a stage that pauses the SLA clock.",
+    )
+    sla_paused_hours = fields.Float(
+        string="SLA Paused (hours)",
+        copy=False,
+        readonly=True,
+        digits=(16, 2),
+        help="Time spent in stages that pause the SLA: the due dates move by it.",
     )
     date_closed = fields.Datetime(
         string="Closed On", copy=False, index=True, readonly=True
@@ -517,6 +533,9 @@ class RelationshipDispute(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The create right first: the reference below reads the sequence,
+        # whose refusal would otherwise hide the real reason.
+        self.check_access("create")
         for vals in vals_list:
             self._check_protected_fields(vals)
             self._check_amount_values(vals)
@@ -567,7 +586,17 @@ class RelationshipDispute(models.Model):
                 d.id: d.date_resolution_due and d.date_resolution_due.date()
                 for d in self
             }
+        pausing = resuming = self.browse()
+        if "stage_id" in vals:
+            if stage.sla_paused and not stage.is_closed:
+                pausing = self.filtered(lambda d: not d.date_sla_paused)
+            else:
+                resuming = self.filtered("date_sla_paused")
         result = super().write(vals)
+        if pausing:
+            pausing._internal().write({"date_sla_paused": fields.Datetime.now()})
+        if resuming:
+            resuming._resume_sla()
         if "stage_id" in vals or "resolution_type" in vals:
             self.filtered("is_closed")._check_closed_with_resolution()
         if responded and "date_first_response" not in vals:
@@ -803,6 +832,8 @@ class RelationshipDispute(models.Model):
             }
             if policy:
                 response, resolution = policy._due_dates(dispute.date_open)
+                paused = timedelta(hours=dispute.sla_paused_hours)
+                response, resolution = response + paused, resolution + paused
                 vals.update(date_response_due=response, date_resolution_due=resolution)
                 if dispute in set_deadline:
                     vals["date_deadline"] = resolution.date()
@@ -810,6 +841,22 @@ class RelationshipDispute(models.Model):
             # flushes them in one batched UPDATE.
             dispute._internal().update(vals)
         self._update_sla_state()
+
+    def _resume_sla(self):
+        """Leaving a stage that pauses the SLA: the due dates move by the
+        time spent there, which adds up in sla_paused_hours."""
+        now = fields.Datetime.now()
+        for dispute in self:
+            pause = now - dispute.date_sla_paused
+            values = {
+                "date_sla_paused": False,
+                "sla_paused_hours": dispute.sla_paused_hours
+                + pause.total_seconds() / 3600.0,
+            }
+            for fname in ("date_response_due", "date_resolution_due"):
+                if dispute[fname]:
+                    values[fname] = dispute[fname] + pause
+            dispute._internal().write(values)
 
     def _sla_state_at(self, now):
         """The SLA status of a dispute at ``now``: breached when the first
@@ -821,6 +868,8 @@ class RelationshipDispute(models.Model):
         self.ensure_one()
         if not self.sla_id or not self.date_resolution_due:
             return "none"
+        # The SLA clock stands still while paused.
+        now = self.date_sla_paused or now
         closed = self.is_closed and self.date_closed
         end = self.date_closed if closed else now
         if (self.date_first_response or end) > self.date_response_due or (
@@ -904,6 +953,7 @@ class RelationshipDispute(models.Model):
                      WHERE d.active AND NOT COALESCE(d.is_closed, FALSE)
                        AND d.date_response_due IS NOT NULL
                        AND d.date_resolution_due IS NOT NULL
+                       AND d.date_sla_paused IS NULL
                 )
                 UPDATE relationship_dispute d
                    SET sla_state = judged.sla_state, write_date = %(now)s

@@ -89,7 +89,7 @@ class RelationshipDispute(models.Model):
     # Public API (XML-RPC)
     # ------------------------------------------------------------------
 
-    def resolve(self, resolution_type, **options):
+    def resolve(self, resolution_type=None, **options):
         """Resolve the dispute by ``resolution_type`` (credit_note, return,
         replacement, discount, rejection) with the options of that
         resolution's method; return what was done (see

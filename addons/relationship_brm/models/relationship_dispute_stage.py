@@ -41,6 +41,12 @@ class RelationshipDisputeStage(models.Model):
         help="Disputes in this stage are closed: they no longer count as open, "
         "their SLA clock stops and their invoices are chased again.",
     )
+    sla_paused = fields.Boolean(
+        string="Pauses the SLA",
+        help="The SLA clock stands still while a dispute is in this stage (e.g. "
+        "waiting for the partner's answer): its due dates move by the time "
+        "spent here.",
+    )
     description = fields.Text(translate=True)
     active = fields.Boolean(default=True)
 

@@ -125,6 +125,33 @@ class TestDisputeWorkflow(DisputeCommon):
             activity.user_id.has_group("relationship_mgmt.group_relationship_manager")
         )
 
+    def test_a_pausing_stage_stops_the_sla_clock(self):
+        waiting = self.stages["negotiation"]
+        waiting.sla_paused = True
+        with freeze_time(T0):
+            dispute = self._dispute(priority="1")
+        response_due = dispute.date_response_due
+        resolution_due = dispute.date_resolution_due
+        with freeze_time(T0 + timedelta(hours=2)):
+            dispute.stage_id = waiting
+        self.assertEqual(dispute.date_sla_paused, T0 + timedelta(hours=2))
+        # Long past the resolution due date, but paused: still on track.
+        with freeze_time(T0 + timedelta(hours=500)):
+            self.Dispute._cron_update_sla()
+            self.assertEqual(dispute.sla_state, "ok")
+            self.assertFalse(dispute.escalated)
+            dispute.stage_id = self.stages["investigation"]
+        self.assertFalse(dispute.date_sla_paused)
+        self.assertAlmostEqual(dispute.sla_paused_hours, 498.0)
+        self.assertEqual(dispute.date_response_due, response_due + timedelta(hours=498))
+        self.assertEqual(
+            dispute.date_resolution_due, resolution_due + timedelta(hours=498)
+        )
+        # The clock runs again: breached once the moved due date passes.
+        with freeze_time(dispute.date_resolution_due + timedelta(hours=1)):
+            self.Dispute._cron_update_sla()
+            self.assertEqual(dispute.sla_state, "breached")
+
     def test_closed_within_the_sla_is_met_late_stays_breached(self):
         with freeze_time(T0):
             on_time = self._dispute(priority="1")
