@@ -1,12 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.sql import column_exists, create_column
 
 from .relationship_agreement import (
     PURCHASE_TYPES,
     RUNNING_STATES,
     SALE_TYPES,
     agreement_side_types,
+    create_agreement_column,
 )
 
 SALE_MOVE_TYPES = ("out_invoice", "out_refund")
@@ -63,10 +63,7 @@ class AccountMove(models.Model):
     )
 
     def _auto_init(self):
-        # Existing entries have no agreement: create the column beforehand so
-        # that installing does not compute it for every journal entry.
-        if not column_exists(self.env.cr, self._table, "agreement_id"):
-            create_column(self.env.cr, self._table, "agreement_id", "int4")
+        create_agreement_column(self)
         return super()._auto_init()
 
     @api.depends("partner_id", "company_id", "move_type")
@@ -124,16 +121,8 @@ class AccountMove(models.Model):
 
     def action_open_relationship_dispute(self):
         """Open a new billing dispute form about this invoice."""
-        self.ensure_one()
-        return self.env["relationship.dispute"]._action_new_dispute(
-            self.partner_id,
-            self.company_id,
-            move_id=self.id,
-            agreement_id=self.agreement_id.id,
-            currency_id=self.currency_id.id,
-            amount_disputed=self.amount_total,
-            dispute_type="billing",
-            name=self.env._("Dispute on %(invoice)s", invoice=self.name),
+        return self.env["relationship.dispute"]._action_new_billing_dispute(
+            self, "move_id"
         )
 
     def action_view_relationship_disputes(self):

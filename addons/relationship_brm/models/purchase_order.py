@@ -1,7 +1,10 @@
 from odoo import api, fields, models
-from odoo.tools.sql import column_exists, create_column
 
-from .relationship_agreement import PURCHASE_TYPES, agreement_domain
+from .relationship_agreement import (
+    PURCHASE_TYPES,
+    agreement_domain,
+    create_agreement_column,
+)
 
 
 class PurchaseOrder(models.Model):
@@ -24,10 +27,7 @@ class PurchaseOrder(models.Model):
     )
 
     def _auto_init(self):
-        # Existing orders have no agreement: create the column beforehand so
-        # that installing does not compute it for every order.
-        if not column_exists(self.env.cr, self._table, "agreement_id"):
-            create_column(self.env.cr, self._table, "agreement_id", "int4")
+        create_agreement_column(self)
         return super()._auto_init()
 
     @api.depends("partner_id", "company_id")
@@ -47,14 +47,6 @@ class PurchaseOrder(models.Model):
 
     def action_open_relationship_dispute(self):
         """Open a new dispute form about this purchase order."""
-        self.ensure_one()
-        return self.env["relationship.dispute"]._action_new_dispute(
-            self.partner_id,
-            self.company_id,
-            purchase_order_id=self.id,
-            agreement_id=self.agreement_id.id,
-            currency_id=self.currency_id.id,
-            amount_disputed=self.amount_total,
-            dispute_type="billing",
-            name=self.env._("Dispute on %(order)s", order=self.name),
+        return self.env["relationship.dispute"]._action_new_billing_dispute(
+            self, "purchase_order_id"
         )

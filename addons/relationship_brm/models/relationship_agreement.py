@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
 
 from ..engine import obligations as engine
 
@@ -53,6 +54,15 @@ EXCLUSIVE_TYPES = ("sales", "purchase", "distribution", "service")
 # The cron renews automatic agreements period after period: this many at most
 # in one run when it catches up after a long stop.
 MAX_RENEWAL_ROUNDS = 24
+
+
+def create_agreement_column(model):
+    """Create the ``agreement_id`` column of a document table (orders,
+    journal entries) before the ORM does: existing documents have no
+    agreement, and the ORM would otherwise compute it for every one of them
+    when the addon is installed. Called from their ``_auto_init``."""
+    if not column_exists(model.env.cr, model._table, "agreement_id"):
+        create_column(model.env.cr, model._table, "agreement_id", "int4")
 
 
 class RelationshipAgreement(models.Model):

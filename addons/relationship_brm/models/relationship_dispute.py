@@ -743,6 +743,23 @@ class RelationshipDispute(models.Model):
         return action
 
     @api.model
+    def _action_new_billing_dispute(self, document, field):
+        """The "Open Dispute" window of an invoice or an order: a billing
+        dispute about the whole document, which ``field`` (move_id,
+        sale_order_id, purchase_order_id) links to."""
+        document.ensure_one()
+        return self._action_new_dispute(
+            document.partner_id,
+            document.company_id,
+            agreement_id=document.agreement_id.id,
+            currency_id=document.currency_id.id,
+            amount_disputed=document.amount_total,
+            dispute_type="billing",
+            name=self.env._("Dispute on %(document)s", document=document.name),
+            **{field: document.id},
+        )
+
+    @api.model
     def _action_new_dispute(self, partner, company, **defaults):
         """The window opening a new dispute form prefilled with
         ``defaults`` (field names without ``default_``), the "Open Dispute"
