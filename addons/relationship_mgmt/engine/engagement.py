@@ -1,12 +1,14 @@
-"""Set-based engagement scoring.
+"""Set-based engagement scoring, in the database.
 
-Pure functions over a database cursor: they read the ERP signals of a batch of
-commercial partners of one company with one query per signal, and turn raw
-values into 0-100 components and a score. They never loop over partners with a
-query; the caller writes the results in chunks.
+The engine builds SQL: one statement reads the order and invoice signals of a
+company's customers into a temporary table, one statement reads the payment
+behaviour, ranks every signal against the company's customers, scores and
+tiers them into a second temporary table, and one statement per batch writes
+scores and snapshots from it. Raw values never travel to Python and back; the
+hooks other features extend (interactions, satisfaction, disputes) return
+``{partner_id: value}`` dicts read with one query each.
 """
 
-from bisect import bisect_left, bisect_right
 from datetime import datetime, time, timedelta
 
 from odoo.tools import SQL
@@ -34,6 +36,24 @@ MAX_LATENESS_PENALTY = 30.0
 OVERDUE_PENALTY = 20.0
 # Points a customer loses on the service component per open dispute.
 DISPUTE_PENALTY = 25.0
+
+# The temporary tables of one recompute (one database session at a time: the
+# caller holds the company's advisory lock).
+SIGNALS_TABLE = "relationship_engagement_signals"
+SCORED_TABLE = "relationship_engagement_scored"
+
+# RFM segments, from the best down (keys stored on the engagement rows).
+RFM_SEGMENTS = [
+    ("champions", "Champions"),
+    ("loyal", "Loyal"),
+    ("potential_loyalist", "Potential loyalist"),
+    ("recent", "New customers"),
+    ("needs_attention", "Needs attention"),
+    ("cannot_lose", "Cannot lose"),
+    ("at_risk", "At risk"),
+    ("hibernating", "Hibernating"),
+    ("lost", "Lost"),
+]
 
 
 def excluded_partner_ids(cr):
@@ -87,140 +107,192 @@ def partner_filter(column, partner_ids):
     return SQL("%s = ANY(%s)", SQL(column), list(partner_ids))
 
 
-def order_signals(cr, company_id, partner_ids, date_from):
-    """Last confirmed order and confirmed orders in the window, per partner
-    with any sale order in the company (quotations and cancelled orders make a
-    customer without history)."""
+def window_start(today, window_days):
+    return today - timedelta(days=window_days)
+
+
+def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
+    """Fill the temporary table ``SIGNALS_TABLE`` with one row per customer to
+    score: whether it has history, its last confirmed order, the day of its
+    last purchase (order, else invoice), its confirmed orders in the window and
+    its untaxed revenue in the window (posted invoices minus refunds).
+
+    ``partner_ids`` None scores the company's population: every commercial
+    partner with a sale order or a customer invoice in the company (quotations
+    and cancelled orders make a customer without history), except the
+    companies' own partners, those who asked not to be profiled and, when
+    ``since`` is given, those whose row was written since then (an interrupted
+    full run resumes). Else exactly ``partner_ids``, with or without
+    documents. One statement.
+    """
+    orders = SQL(
+        """
+        SELECT p.commercial_partner_id AS partner_id,
+               (MAX(so.date_order) FILTER (WHERE so.state = 'sale'))::date
+                   AS last_order_date,
+               COUNT(so.id) FILTER (WHERE so.state = 'sale'
+                                      AND so.date_order >= %(datetime_from)s)
+                   AS order_count
+          FROM sale_order so
+          JOIN res_partner p ON p.id = so.partner_id
+         WHERE so.company_id = %(company_id)s
+           AND %(partner_filter)s
+         GROUP BY p.commercial_partner_id
+        """,
+        company_id=company_id,
+        partner_filter=partner_filter("p.commercial_partner_id", partner_ids),
+        datetime_from=datetime.combine(date_from, time.min),
+    )
+    invoices = SQL(
+        """
+        SELECT am.commercial_partner_id AS partner_id,
+               MAX(am.invoice_date) FILTER (WHERE am.state = 'posted'
+                                              AND am.move_type = 'out_invoice')
+                   AS last_invoice_date,
+               COALESCE(SUM(am.amount_untaxed_signed)
+                        FILTER (WHERE am.state = 'posted'
+                                  AND am.invoice_date >= %(date_from)s), 0.0)
+                   AS revenue,
+               COUNT(*) FILTER (WHERE am.state = 'posted') AS posted_count
+          FROM account_move am
+         WHERE am.company_id = %(company_id)s
+           AND am.move_type IN ('out_invoice', 'out_refund')
+           AND am.commercial_partner_id IS NOT NULL
+           AND %(partner_filter)s
+         GROUP BY am.commercial_partner_id
+        """,
+        company_id=company_id,
+        partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
+        date_from=date_from,
+    )
+    # Plain subqueries, not CTEs: the planner then knows each has one row per
+    # partner and estimates the joins right.
+    if partner_ids is None:
+        partner = SQL("COALESCE(o.partner_id, i.partner_id)")
+        source = SQL(
+            "(%s) o FULL JOIN (%s) i ON i.partner_id = o.partner_id", orders, invoices
+        )
+        keep = SQL(
+            """
+            %(partner)s NOT IN (SELECT partner_id FROM res_company)
+            AND %(partner)s NOT IN (
+                SELECT id FROM res_partner WHERE relationship_no_profiling
+            )
+            AND %(partner)s NOT IN (
+                SELECT partner_id FROM relationship_engagement
+                 WHERE company_id = %(company_id)s AND %(written)s
+            )
+            """,
+            partner=partner,
+            company_id=company_id,
+            written=SQL("FALSE") if since is None else SQL("date_raw >= %s", since),
+        )
+    else:
+        partner = SQL("c.partner_id")
+        source = SQL(
+            "unnest(%s::int[]) AS c(partner_id) "
+            "LEFT JOIN (%s) o ON o.partner_id = c.partner_id "
+            "LEFT JOIN (%s) i ON i.partner_id = c.partner_id",
+            list(partner_ids),
+            orders,
+            invoices,
+        )
+        keep = SQL("TRUE")
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(SIGNALS_TABLE)))
     cr.execute(
         SQL(
             """
-            SELECT p.commercial_partner_id,
-                   MAX(so.date_order) FILTER (WHERE so.state = 'sale'),
-                   COUNT(so.id) FILTER (WHERE so.state = 'sale'
-                                          AND so.date_order >= %(date_from)s)
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company_id)s
-               AND %(partner_filter)s
-             GROUP BY p.commercial_partner_id
+            CREATE TEMPORARY TABLE %(table)s AS
+            SELECT %(partner)s AS partner_id,
+                   o.last_order_date IS NOT NULL
+                       OR COALESCE(i.posted_count, 0) > 0 AS has_history,
+                   o.last_order_date,
+                   COALESCE(o.last_order_date, i.last_invoice_date)
+                       AS last_purchase_date,
+                   COALESCE(o.order_count, 0) AS order_count,
+                   COALESCE(i.revenue, 0.0) AS revenue
+              FROM %(source)s
+             WHERE %(keep)s
             """,
-            company_id=company_id,
-            partner_filter=partner_filter("p.commercial_partner_id", partner_ids),
-            date_from=datetime.combine(date_from, time.min),
+            table=SQL.identifier(SIGNALS_TABLE),
+            partner=partner,
+            source=source,
+            keep=keep,
         )
     )
-    return {
-        pid: {"last_order_date": last and last.date(), "order_count": count}
-        for pid, last, count in cr.fetchall()
-    }
-
-
-def invoice_signals(cr, company_id, partner_ids, date_from):
-    """Last posted invoice date, untaxed revenue (invoices minus refunds) and
-    the number of posted ones, per partner with any customer invoice or refund
-    in the company (drafts and cancelled ones make no history)."""
+    # Statistics for the planner of the scoring statement (a fraction of the
+    # time of reading the documents).
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(SIGNALS_TABLE)))
     cr.execute(
         SQL(
-            """
-            SELECT am.commercial_partner_id,
-                   MAX(am.invoice_date) FILTER (WHERE am.state = 'posted'
-                                                  AND am.move_type = 'out_invoice'),
-                   COALESCE(SUM(am.amount_untaxed_signed)
-                            FILTER (WHERE am.state = 'posted'
-                                      AND am.invoice_date >= %(date_from)s), 0.0),
-                   COUNT(*) FILTER (WHERE am.state = 'posted')
-              FROM account_move am
-             WHERE am.company_id = %(company_id)s
-               AND am.move_type IN ('out_invoice', 'out_refund')
-               AND am.commercial_partner_id IS NOT NULL
-               AND %(partner_filter)s
-             GROUP BY am.commercial_partner_id
-            """,
-            company_id=company_id,
-            partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
-            date_from=date_from,
+            "SELECT partner_id FROM %s ORDER BY partner_id",
+            SQL.identifier(SIGNALS_TABLE),
         )
     )
-    return {
-        pid: {"last_invoice_date": last, "revenue": revenue, "posted_count": posted}
-        for pid, last, revenue, posted in cr.fetchall()
-    }
+    return [row[0] for row in cr.fetchall()]
 
 
-def payment_signals(
-    cr, company_id, partner_ids, date_from, today, excluded_move_ids=()
-):
-    """Invoices due in the window: how many were paid on time, how late the
-    others were (paid late, or still open past their due date), and the open
-    overdue amount in company currency.
+def payment_signals(company_id, partner_ids, date_from, today, excluded_move_ids=()):
+    """A query of the invoices due in the window, per customer: how many were
+    paid on time, how late the others were on average (paid late, or still
+    open past their due date), and the open overdue amount in company currency.
 
     The payment date of an invoice is the latest reconciliation date of its
     receivable (payment term) lines. ``excluded_move_ids`` are left out (e.g.
     invoices under an open dispute).
     """
-    cr.execute(
-        SQL(
-            """
-            WITH inv AS (
-                SELECT am.commercial_partner_id, am.invoice_date_due,
-                       am.amount_residual_signed,
-                       am.payment_state IN ('paid', 'in_payment') AS is_paid,
-                       MAX(apr.max_date) AS paid_date
-                  FROM account_move am
-                  JOIN account_move_line aml
-                    ON aml.move_id = am.id AND aml.display_type = 'payment_term'
-                  LEFT JOIN account_partial_reconcile apr
-                    ON apr.debit_move_id = aml.id
-                 WHERE am.company_id = %(company_id)s
-                   AND am.state = 'posted'
-                   AND am.move_type = 'out_invoice'
-                   AND am.payment_state != 'reversed'
-                   AND %(partner_filter)s
-                   AND am.invoice_date_due IS NOT NULL
-                   AND am.id != ALL(%(excluded)s)
-                   AND (am.invoice_date_due >= %(date_from)s
-                        OR am.payment_state IN ('not_paid', 'partial'))
-                 GROUP BY am.id
-            ), judged AS (
-                SELECT inv.commercial_partner_id,
-                       inv.is_paid
-                           AND COALESCE(inv.paid_date, inv.invoice_date_due)
-                               <= inv.invoice_date_due AS on_time,
-                       CASE WHEN inv.is_paid
-                            THEN COALESCE(inv.paid_date, inv.invoice_date_due)
-                            ELSE %(today)s::date
-                       END - inv.invoice_date_due AS days_late,
-                       CASE WHEN NOT inv.is_paid AND inv.invoice_date_due < %(today)s
-                            THEN inv.amount_residual_signed ELSE 0.0
-                       END AS overdue
-                  FROM inv
-                 WHERE inv.is_paid OR inv.invoice_date_due < %(today)s
-            )
-            SELECT commercial_partner_id,
-                   COUNT(*),
-                   COUNT(*) FILTER (WHERE on_time),
-                   COALESCE(AVG(days_late) FILTER (WHERE NOT on_time), 0.0),
-                   COALESCE(SUM(overdue), 0.0)
-              FROM judged
-             GROUP BY commercial_partner_id
-            """,
-            company_id=company_id,
-            partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
-            date_from=date_from,
-            today=today,
-            excluded=list(excluded_move_ids),
+    return SQL(
+        """
+        WITH inv AS (
+            SELECT am.commercial_partner_id, am.invoice_date_due,
+                   am.amount_residual_signed,
+                   am.payment_state IN ('paid', 'in_payment') AS is_paid,
+                   MAX(apr.max_date) AS paid_date
+              FROM account_move am
+              JOIN account_move_line aml
+                ON aml.move_id = am.id AND aml.display_type = 'payment_term'
+              LEFT JOIN account_partial_reconcile apr
+                ON apr.debit_move_id = aml.id
+             WHERE am.company_id = %(company_id)s
+               AND am.state = 'posted'
+               AND am.move_type = 'out_invoice'
+               AND am.payment_state != 'reversed'
+               AND %(partner_filter)s
+               AND am.invoice_date_due IS NOT NULL
+               AND am.id != ALL(%(excluded)s::int[])
+               AND (am.invoice_date_due >= %(date_from)s
+                    OR am.payment_state IN ('not_paid', 'partial'))
+             GROUP BY am.id
+        ), judged AS (
+            SELECT inv.commercial_partner_id,
+                   inv.is_paid
+                       AND COALESCE(inv.paid_date, inv.invoice_date_due)
+                           <= inv.invoice_date_due AS on_time,
+                   CASE WHEN inv.is_paid
+                        THEN COALESCE(inv.paid_date, inv.invoice_date_due)
+                        ELSE %(today)s::date
+                   END - inv.invoice_date_due AS days_late,
+                   CASE WHEN NOT inv.is_paid AND inv.invoice_date_due < %(today)s
+                        THEN inv.amount_residual_signed ELSE 0.0
+                   END AS overdue
+              FROM inv
+             WHERE inv.is_paid OR inv.invoice_date_due < %(today)s
         )
+        SELECT commercial_partner_id AS partner_id,
+               COUNT(*) AS due_count,
+               COUNT(*) FILTER (WHERE on_time) AS on_time_count,
+               COALESCE(AVG(days_late) FILTER (WHERE NOT on_time), 0.0)
+                   AS avg_days_late,
+               COALESCE(SUM(overdue), 0.0) AS overdue_amount
+          FROM judged
+         GROUP BY commercial_partner_id
+        """,
+        company_id=company_id,
+        partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
+        date_from=date_from,
+        today=today,
+        excluded=list(excluded_move_ids),
     )
-    return {
-        pid: {
-            "invoice_due_count": due,
-            "invoice_on_time_count": on_time,
-            "invoice_late_count": due - on_time,
-            "avg_days_late": float(avg_late),
-            "overdue_amount": overdue,
-        }
-        for pid, due, on_time, avg_late, overdue in cr.fetchall()
-    }
 
 
 def message_counts(cr, partner_ids, date_from, company_id):
@@ -259,183 +331,296 @@ def message_counts(cr, partner_ids, date_from, company_id):
     return dict(cr.fetchall())
 
 
-def window_start(today, window_days):
-    return today - timedelta(days=window_days)
+# ----------------------------------------------------------------------
+# Scoring expressions (SQL over one row of raw signals)
+# ----------------------------------------------------------------------
 
 
-def quantile_cuts(cr, company_id):
-    """The 101 percentiles of each ranked raw value over the company's scored
-    customers (those with history), in one pass."""
-    columns = [column for column, __ in RANKED_COMPONENTS.values()]
-    cr.execute(
-        SQL(
-            "SELECT %s FROM relationship_engagement "
-            "WHERE company_id = %s AND tier != 'new'",
-            SQL(", ").join(
-                SQL(
-                    "percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY %s)",
-                    QUANTILES,
-                    SQL.identifier(column),
-                )
-                for column in columns
-            ),
-            company_id,
-        )
+def percentile_component(value, cuts, reversed_cuts, lower_is_better):
+    """0-100 mid-rank of ``value`` among the 101 percentile cut points of the
+    company (``cuts``, ascending; ``reversed_cuts``, their negations ascending),
+    rounded to 0.1; inverted when a lower value is the better one.
+
+    ``width_bucket`` counts the cut points ``<= value`` by binary search; the
+    points ``< value`` are all of them less those ``>= value``, counted the
+    same way on the negated points."""
+    rank = SQL(
+        "(100.0 * ((cardinality(%(cuts)s) - width_bucket(-(%(value)s)::float8, "
+        "%(reversed_cuts)s)) + width_bucket((%(value)s)::float8, %(cuts)s)) "
+        "/ (2 * cardinality(%(cuts)s)))",
+        value=value,
+        cuts=cuts,
+        reversed_cuts=reversed_cuts,
     )
-    row = cr.fetchone()
-    return {column: (cuts or []) for column, cuts in zip(columns, row, strict=True)}
+    if lower_is_better:
+        rank = SQL("(100.0 - %s)", rank)
+    return SQL("ROUND(%s::numeric, 1)", rank)
 
 
-def quantiles_of(values):
-    """The 101 percentiles of ``values`` (``None`` left out), interpolated like
-    PostgreSQL's ``percentile_cont``, so that a full run scoring from values in
-    memory ranks exactly like ``quantile_cuts()`` on the stored rows."""
-    ordered = sorted(value for value in values if value is not None)
-    if not ordered:
-        return []
-    last = len(ordered) - 1
-    cuts = []
-    for quantile in QUANTILES:
-        position = quantile * last
-        low = int(position)
-        high = min(low + 1, last)
-        fraction = position - low
-        cuts.append(
-            float(ordered[low])
-            + (float(ordered[high]) - float(ordered[low])) * fraction
-        )
-    return cuts
-
-
-def percentile_rank(value, cuts):
-    """Mid-rank of ``value`` among the sorted quantile cut points, 0-100."""
-    if not cuts:
-        return 50.0
-    low = bisect_left(cuts, value)
-    high = bisect_right(cuts, value)
-    return 100.0 * (low + high) / (2 * len(cuts))
-
-
-def payment_component(raw):
+def payment_component(due, on_time, avg_days_late, overdue):
     """100 x share of due invoices paid on time, less up to 30 points for the
     average lateness (half a point a day) and 20 points while anything is
-    overdue. ``None`` when no invoice was due in the window."""
-    if not raw.get("invoice_due_count"):
-        return None
-    value = 100.0 * raw["invoice_on_time_count"] / raw["invoice_due_count"]
-    value -= min(MAX_LATENESS_PENALTY, (raw.get("avg_days_late") or 0.0) / 2.0)
-    if (raw.get("overdue_amount") or 0.0) > 0:
-        value -= OVERDUE_PENALTY
-    return max(0.0, min(100.0, value))
+    overdue, within 0-100. NULL when no invoice was due in the window."""
+    return SQL(
+        """
+        CASE WHEN %(due)s > 0 THEN ROUND(GREATEST(0, LEAST(100,
+            100.0 * %(on_time)s / %(due)s
+            - LEAST(%(max_late)s, COALESCE(%(late)s, 0)::numeric / 2)
+            - CASE WHEN %(overdue)s > 0 THEN %(overdue_penalty)s ELSE 0 END
+        )), 1) END
+        """,
+        due=due,
+        on_time=on_time,
+        late=avg_days_late,
+        overdue=overdue,
+        max_late=MAX_LATENESS_PENALTY,
+        overdue_penalty=OVERDUE_PENALTY,
+    )
 
 
 def service_component(open_disputes):
-    if open_disputes is None:
-        return None
-    return max(0.0, 100.0 - DISPUTE_PENALTY * open_disputes)
-
-
-def components(raw, cuts, ranks=None):
-    """The seven 0-100 components of one customer, rounded to 0.1; ``None``
-    where the signal does not apply (no invoice due yet, no satisfaction
-    data...).
-
-    ``ranks`` is an optional dict the caller keeps across the customers of one
-    batch: many share a value (order counts, days), ranked once."""
-    result = {}
-    ranks = {} if ranks is None else ranks
-    for name, (column, lower_is_better) in RANKED_COMPONENTS.items():
-        value = raw.get(column)
-        if value is None:
-            result[name] = None
-            continue
-        key = (name, value)
-        part = ranks.get(key)
-        if part is None:
-            rank = percentile_rank(value, cuts.get(column) or [])
-            part = ranks[key] = round(100.0 - rank if lower_is_better else rank, 1)
-        result[name] = part
-    for name, value in (
-        ("payment", payment_component(raw)),
-        ("satisfaction", raw.get("satisfaction_value")),
-        ("service", service_component(raw.get("open_dispute_count"))),
-    ):
-        result[name] = None if value is None else round(float(value), 1)
-    return result
+    """100 less 25 points per open dispute, down to 0; NULL when disputes are
+    not tracked."""
+    # GREATEST() skips NULLs: test for one first.
+    return SQL(
+        "CASE WHEN %(count)s IS NOT NULL "
+        "THEN GREATEST(0, 100 - %(penalty)s * %(count)s)::numeric END",
+        count=open_disputes,
+        penalty=DISPUTE_PENALTY,
+    )
 
 
 def weighted_score(parts, weights):
-    """Weighted mean of the components that apply, weights renormalised."""
-    total = score = 0.0
-    for name, value in parts.items():
-        if value is not None:
-            weight = weights[name]
-            total += weight
-            score += weight * value
-    if not total:
-        return None
-    return round(score / total, 1)
+    """Weighted mean of the components that apply (``parts``: ``{component:
+    SQL}``), the weights renormalised over them, rounded to 0.1; NULL when
+    none applies."""
+    total = SQL(" + ").join(
+        SQL("CASE WHEN %s IS NULL THEN 0 ELSE %s::numeric END", part, weights[name])
+        for name, part in parts.items()
+    )
+    weighted = SQL(" + ").join(
+        SQL("%s::numeric * COALESCE(%s, 0)", weights[name], part)
+        for name, part in parts.items()
+    )
+    return SQL("ROUND((%s) / NULLIF(%s, 0), 1)", weighted, total)
 
 
 def tier_of(score, bounds):
-    """``bounds`` is ``[(tier, lower_bound), ...]`` from the best tier down."""
-    if score is None:
-        return "new"
-    for tier, lower in bounds:
-        if score >= lower:
-            return tier
-    return "dormant"
-
-
-# RFM segments, from the best down (keys stored on the engagement rows).
-RFM_SEGMENTS = [
-    ("champions", "Champions"),
-    ("loyal", "Loyal"),
-    ("potential_loyalist", "Potential loyalist"),
-    ("recent", "New customers"),
-    ("needs_attention", "Needs attention"),
-    ("cannot_lose", "Cannot lose"),
-    ("at_risk", "At risk"),
-    ("hibernating", "Hibernating"),
-    ("lost", "Lost"),
-]
+    """``bounds`` is ``[(tier, lower_bound), ...]`` from the best tier down; no
+    score is "new", below every bound "dormant"."""
+    return SQL(
+        "CASE WHEN %s IS NULL THEN 'new' %s ELSE 'dormant' END",
+        score,
+        SQL(" ").join(
+            SQL("WHEN %s >= %s THEN %s", score, lower, tier) for tier, lower in bounds
+        ),
+    )
 
 
 def quintile(component):
     """1-5 quintile of a 0-100 percentile-rank component (5 = best fifth)."""
-    if component is None:
-        return None
-    return min(5, int(component // 20) + 1)
+    # Not LEAST(), which skips NULLs: a missing component has no quintile.
+    return SQL(
+        "CASE WHEN %(part)s >= 100 THEN 5 ELSE FLOOR(%(part)s / 20)::int + 1 END",
+        part=component,
+    )
 
 
-def rfm(parts):
-    """``(R, F, M, segment)`` of a customer with history, from its recency,
-    frequency and monetary components (percentile ranks in the company, so the
-    quintiles are the company's own). A customer without a purchase date ranks
-    last on recency.
+def rfm_segment(r, f, m):
+    """The RFM segment of quintiles ``r``, ``f``, ``m`` (1-5, 5 = best).
 
-    Segments: recent buyers (R 4-5) are Champions when they also buy often and
-    much (F, M >= 4), Loyal when often, Potential loyalists with 2-3 orders'
-    worth of frequency, New customers with the lowest frequency; R 3 is Loyal
-    when frequent, else Needs attention; lapsed buyers (R 1-2) are Cannot lose
-    when they were frequent big buyers, At risk when they were regular, else
+    Recent buyers (R 4-5) are Champions when they also buy often and much
+    (F, M >= 4), Loyal when often, Potential loyalists with 2-3 orders' worth of
+    frequency, New customers with the lowest frequency; R 3 is Loyal when
+    frequent, else Needs attention; lapsed buyers (R 1-2) are Cannot lose when
+    they were frequent big buyers, At risk when they were regular, else
     Hibernating (R 2) or Lost (R 1)."""
-    r = quintile(parts.get("recency")) or 1
-    f = quintile(parts.get("frequency")) or 1
-    m = quintile(parts.get("monetary")) or 1
-    if r >= 4:
-        if f >= 4:
-            segment = "champions" if m >= 4 else "loyal"
-        elif f >= 2:
-            segment = "potential_loyalist"
-        else:
-            segment = "recent"
-    elif r == 3:
-        segment = "loyal" if f >= 4 else "needs_attention"
-    elif f >= 4 and m >= 4:
-        segment = "cannot_lose"
-    elif f >= 3:
-        segment = "at_risk"
-    else:
-        segment = "hibernating" if r == 2 else "lost"
-    return r, f, m, segment
+    return SQL(
+        """
+        CASE WHEN %(r)s >= 4 THEN
+                  CASE WHEN %(f)s >= 4 AND %(m)s >= 4 THEN 'champions'
+                       WHEN %(f)s >= 4 THEN 'loyal'
+                       WHEN %(f)s >= 2 THEN 'potential_loyalist'
+                       ELSE 'recent' END
+             WHEN %(r)s = 3 THEN
+                  CASE WHEN %(f)s >= 4 THEN 'loyal' ELSE 'needs_attention' END
+             WHEN %(f)s >= 4 AND %(m)s >= 4 THEN 'cannot_lose'
+             WHEN %(f)s >= 3 THEN 'at_risk'
+             WHEN %(r)s = 2 THEN 'hibernating'
+             ELSE 'lost'
+        END
+        """,
+        r=r,
+        f=f,
+        m=m,
+    )
+
+
+def score_signals(cr, company_id, partner_ids, date_from, today, options):
+    """Fill the temporary table ``SCORED_TABLE`` from ``SIGNALS_TABLE``: every
+    raw signal, the seven components, score, tier and RFM quintiles and
+    segment. One statement.
+
+    Ranked components are percentile ranks against the company's customers
+    with history: the rows being scored, plus the stored rows of the company's
+    other customers that ``options["pool_filter"]`` (SQL on ``e``) keeps.
+
+    :param partner_ids: the customers in ``SIGNALS_TABLE``, in order
+    :param options: ``weights``, ``bounds`` (see ``tier_of()``),
+        ``excluded_move_ids``, ``interactions``, ``satisfaction`` and
+        ``disputes`` (``{partner_id: value}``, disputes None when not tracked),
+        ``payment_partner_ids`` (None: the company's whole population) and
+        ``pool_filter``
+    """
+    interactions = options["interactions"]
+    satisfaction = options["satisfaction"]
+    disputes = options["disputes"]
+    ranked = {
+        name: percentile_component(
+            SQL.identifier(column),
+            SQL.identifier(f"{column}_cuts"),
+            SQL.identifier(f"{column}_reversed"),
+            lower_is_better,
+        )
+        for name, (column, lower_is_better) in RANKED_COMPONENTS.items()
+    }
+    parts = {
+        **ranked,
+        "payment": payment_component(
+            SQL("invoice_due_count"),
+            SQL("invoice_on_time_count"),
+            SQL("avg_days_late"),
+            SQL("overdue_amount"),
+        ),
+        "satisfaction": SQL("ROUND(satisfaction_value::numeric, 1)"),
+        "service": service_component(SQL("open_dispute_count")),
+    }
+    ranked_columns = [column for column, __ in RANKED_COMPONENTS.values()]
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(SCORED_TABLE)))
+    cr.execute(
+        SQL(
+            """
+            CREATE TEMPORARY TABLE %(scored)s AS
+            WITH payments AS (%(payments)s),
+            hooks AS (
+                SELECT * FROM unnest(%(ids)s::int[], %(interactions)s::int[],
+                                     %(satisfaction)s::float8[], %(disputes)s::int[])
+                       AS h(partner_id, interactions, satisfaction, disputes)
+            ), raw AS (
+                SELECT s.partner_id, s.has_history, s.last_order_date,
+                       %(today)s::date - s.last_purchase_date AS days_since_last_order,
+                       CASE WHEN s.has_history THEN s.order_count END AS order_count,
+                       CASE WHEN s.has_history THEN s.revenue END AS revenue,
+                       COALESCE(p.due_count, 0)::int AS invoice_due_count,
+                       COALESCE(p.on_time_count, 0)::int AS invoice_on_time_count,
+                       (COALESCE(p.due_count, 0) - COALESCE(p.on_time_count, 0))::int
+                           AS invoice_late_count,
+                       COALESCE(p.avg_days_late, 0)::float8 AS avg_days_late,
+                       COALESCE(p.overdue_amount, 0) AS overdue_amount,
+                       CASE WHEN s.has_history THEN COALESCE(h.interactions, 0)
+                       END AS interaction_count,
+                       h.satisfaction AS satisfaction_value,
+                       CASE WHEN %(disputes_tracked)s THEN COALESCE(h.disputes, 0)
+                       END AS open_dispute_count
+                  FROM %(signals)s s
+                  LEFT JOIN payments p ON p.partner_id = s.partner_id
+                  LEFT JOIN hooks h ON h.partner_id = s.partner_id
+            ), pool AS (
+                SELECT %(ranked)s FROM raw WHERE has_history
+                 UNION ALL
+                SELECT %(ranked)s FROM relationship_engagement e
+                 WHERE e.company_id = %(company_id)s
+                   AND e.tier != 'new'
+                   AND %(pool_filter)s
+                   AND NOT EXISTS (
+                       SELECT 1 FROM %(signals)s s WHERE s.partner_id = e.partner_id
+                   )
+            ), cuts AS MATERIALIZED (
+                SELECT %(cuts)s FROM pool
+            ), ranges AS MATERIALIZED (
+                SELECT cuts.*, %(reversed_cuts)s FROM cuts
+            )
+            -- Each step in its own LATERAL subquery (OFFSET 0 keeps it one):
+            -- later steps read its columns instead of repeating its
+            -- expressions.
+            SELECT raw.*, parts.*, scored.score, %(tier)s AS tier, quintiles.*,
+                   CASE WHEN has_history THEN %(segment)s END AS rfm_segment
+              FROM raw
+             CROSS JOIN ranges
+             CROSS JOIN LATERAL (SELECT %(parts)s OFFSET 0) parts
+             CROSS JOIN LATERAL (SELECT %(score)s AS score OFFSET 0) scored
+             CROSS JOIN LATERAL (
+                   SELECT CASE WHEN has_history
+                               THEN COALESCE(%(r)s, 1) END AS rfm_recency,
+                          CASE WHEN has_history
+                               THEN COALESCE(%(f)s, 1) END AS rfm_frequency,
+                          CASE WHEN has_history
+                               THEN COALESCE(%(m)s, 1) END AS rfm_monetary
+                   OFFSET 0
+             ) quintiles
+            """,
+            scored=SQL.identifier(SCORED_TABLE),
+            signals=SQL.identifier(SIGNALS_TABLE),
+            payments=payment_signals(
+                company_id,
+                options["payment_partner_ids"],
+                date_from,
+                today,
+                options["excluded_move_ids"],
+            ),
+            ids=list(partner_ids),
+            interactions=[interactions.get(pid) for pid in partner_ids],
+            satisfaction=[satisfaction.get(pid) for pid in partner_ids],
+            disputes=[
+                None if disputes is None else disputes.get(pid) for pid in partner_ids
+            ],
+            disputes_tracked=disputes is not None,
+            today=today,
+            ranked=SQL(", ").join(SQL.identifier(column) for column in ranked_columns),
+            company_id=company_id,
+            pool_filter=options["pool_filter"],
+            cuts=SQL(", ").join(
+                SQL(
+                    "percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY %s::float8) "
+                    "AS %s",
+                    QUANTILES,
+                    SQL.identifier(column),
+                    SQL.identifier(f"{column}_cuts"),
+                )
+                for column in ranked_columns
+            ),
+            reversed_cuts=SQL(", ").join(
+                SQL(
+                    "ARRAY(SELECT -c FROM unnest(%s) WITH ORDINALITY AS u(c, i) "
+                    "ORDER BY i DESC) AS %s",
+                    SQL.identifier(f"{column}_cuts"),
+                    SQL.identifier(f"{column}_reversed"),
+                )
+                for column in ranked_columns
+            ),
+            parts=SQL(", ").join(
+                SQL(
+                    "CASE WHEN has_history THEN %s END AS %s",
+                    part,
+                    SQL.identifier(f"{name}_score"),
+                )
+                for name, part in parts.items()
+            ),
+            score=weighted_score(
+                {name: SQL.identifier(f"{name}_score") for name in COMPONENTS},
+                options["weights"],
+            ),
+            tier=tier_of(SQL("scored.score"), options["bounds"]),
+            r=quintile(SQL("recency_score")),
+            f=quintile(SQL("frequency_score")),
+            m=quintile(SQL("monetary_score")),
+            segment=rfm_segment(
+                SQL("rfm_recency"), SQL("rfm_frequency"), SQL("rfm_monetary")
+            ),
+        )
+    )
+
+
+def drop_tables(cr):
+    for table in (SCORED_TABLE, SIGNALS_TABLE):
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))

@@ -6,11 +6,11 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, format_amount, split_every
+from odoo.tools import SQL, format_amount
 from odoo.tools.sql import create_index
 
-from ..engine import bulk, rpc
 from ..engine import engagement as engine
+from ..engine import rpc
 
 _logger = logging.getLogger(__name__)
 
@@ -25,9 +25,6 @@ TIERS = [
 # Key of the PostgreSQL advisory lock taken per company while its scores are
 # recomputed (second key: the company id).
 ENGAGEMENT_LOCK_KEY = 72_410_301
-# A full run reads the signals of this many customers per query (their raw
-# values stay in memory until the company's percentiles are known).
-FULL_READ_BATCH = 50_000
 RAW_COLUMNS = (
     "last_order_date",
     "days_since_last_order",
@@ -42,29 +39,8 @@ RAW_COLUMNS = (
     "satisfaction_value",
     "open_dispute_count",
 )
-RAW_TYPES = {
-    "last_order_date": "date",
-    "days_since_last_order": "int4",
-    "order_count": "int4",
-    "revenue": "numeric",
-    "invoice_due_count": "int4",
-    "invoice_on_time_count": "int4",
-    "invoice_late_count": "int4",
-    "avg_days_late": "float8",
-    "overdue_amount": "numeric",
-    "interaction_count": "int4",
-    "satisfaction_value": "float8",
-    "open_dispute_count": "int4",
-}
-# RFM quintiles and segment, stored beside the score (see engine.rfm()).
+# RFM quintiles and segment, stored beside the score (see engine.rfm_segment()).
 RFM_COLUMNS = ("rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment")
-RFM_TYPES = ("int4", "int4", "int4", "varchar")
-NO_RFM = (None, None, None, None)
-# Position in RAW_COLUMNS of each raw value ranked against the population.
-RANKED_INDEXES = {
-    column: RAW_COLUMNS.index(column)
-    for column, __ in engine.RANKED_COMPONENTS.values()
-}
 
 
 class RelationshipEngagement(models.Model):
@@ -545,10 +521,21 @@ class RelationshipEngagement(models.Model):
                 "Engagement of %s is being recomputed elsewhere: skipped", company.name
             )
             return None
+        args = (company, partner_ids, full, marked_only, create_new, commit, batch_size)
         try:
-            return self._recompute_company_locked(
-                company, partner_ids, full, marked_only, create_new, commit, batch_size
-            )
+            if commit:
+                return self._recompute_company_locked(*args)
+            # A failure rolls back to here, leaving the transaction usable to
+            # release the lock below.
+            with cr.savepoint():
+                return self._recompute_company_locked(*args)
+        except Exception:
+            if commit:
+                # The batches written so far are committed (the next run
+                # resumes after them); the rest is undone so that the lock,
+                # which outlives transactions, can be released.
+                cr.rollback()
+            raise
         finally:
             cr.execute(
                 SQL(
@@ -564,11 +551,21 @@ class RelationshipEngagement(models.Model):
         now = fields.Datetime.now()
         today = fields.Date.context_today(self.with_company(company))
         date_from = engine.window_start(today, company.engagement_window_days)
+        # An incremental run ranks its customers against every stored customer
+        # of the company.
+        pool_filter = SQL("TRUE")
+        since = None
         if full:
-            return self._engagement_full_run(
-                company, now, today, date_from, commit, batch_size
-            )
-        if marked_only:
+            # A full run scores the company's population and ranks it against
+            # itself. Resuming an interrupted run, it reads only the customers
+            # not written since that run started, and ranks them with those.
+            target = None
+            since = company.engagement_run_started_at or None
+            pool_filter = SQL("e.date_raw >= %s", since) if since else SQL("FALSE")
+            if not since:
+                company.sudo().engagement_run_started_at = now  # sudo: run state
+                company.flush_recordset(["engagement_run_started_at"])
+        elif marked_only:
             cr.execute(
                 SQL(
                     "SELECT partner_id FROM relationship_engagement "
@@ -577,7 +574,7 @@ class RelationshipEngagement(models.Model):
                     company.id,
                 )
             )
-            target = pending = [row[0] for row in cr.fetchall()]
+            target = [row[0] for row in cr.fetchall()]
         else:
             wanted = sorted(set(partner_ids))
             if create_new:
@@ -594,218 +591,95 @@ class RelationshipEngagement(models.Model):
                 )
                 population.update(row[0] for row in cr.fetchall())
                 target = [pid for pid in wanted if pid in population]
-            pending = target
-        excluded = engine.excluded_partner_ids(cr)
-        target = pending = [pid for pid in target if pid not in excluded]
+        if target is not None:
+            excluded = engine.excluded_partner_ids(cr)
+            target = [pid for pid in target if pid not in excluded]
 
-        # Phase 1: raw signals, batch by batch. The tiers are read first, for
-        # the tier-change events: _engagement_write_raw() already moves rows
-        # between "new" and scored with a provisional tier.
-        tiers_before = {}
-        for batch in split_every(batch_size, pending, list):
-            tiers_before.update(self._engagement_stored_tiers(company, batch))
-            raw = self._engagement_read_signals(company, batch, date_from, today)
-            self._engagement_write_raw(company, raw, now)
-            if commit:
-                cr.commit()  # pylint: disable=invalid-commit
-
-        # Phase 2: rank against the whole company (stored signals), score,
-        # snapshot.
-        cuts = engine.quantile_cuts(cr, company.id)
         counts = {"computed": 0, "new": 0}
-        for batch in split_every(batch_size, target, list):
-            batch_counts = self._engagement_write_scores(company, batch, cuts, today)
-            counts["computed"] += batch_counts["computed"]
-            counts["new"] += batch_counts["new"]
-            self._engagement_emit_tier_changes(
-                company, tiers_before, batch_counts["tiers"]
+        if target is None or target:
+            counts = self._engagement_score_and_write(
+                company,
+                target,
+                {
+                    "now": now,
+                    "today": today,
+                    "date_from": date_from,
+                    "since": since,
+                    "pool_filter": pool_filter,
+                    "commit": commit,
+                    "batch_size": batch_size,
+                },
             )
-            if commit:
-                cr.commit()  # pylint: disable=invalid-commit
-        return counts
-
-    def _engagement_full_run(self, company, now, today, date_from, commit, batch_size):
-        """Every customer of the company in one pass per batch: signals are
-        read in large batches and kept in memory (a tuple per customer), the
-        company's percentiles are taken from them, then each write batch stores
-        signals, scores and the day's snapshot in one statement and commits
-        when allowed. Customers written since the run started are not read
-        again: an interrupted run resumes with the others and ranks them
-        together with the stored signals of those already written."""
-        cr = self.env.cr
-        run_start = company.engagement_run_started_at
-        rows = {}
-        if run_start:
-            # Resuming: read only the customers not written yet.
-            target = engine.population_ids(cr, company.id)
-            rows = self._engagement_stored_rows(company, target, run_start)
-            pending = [pid for pid in target if pid not in rows]
-            batches = split_every(FULL_READ_BATCH, pending, list)
-        else:
-            company.sudo().engagement_run_started_at = now  # sudo: run state
+        if full:
+            self._engagement_reset_departed(company, since)
+            company.sudo().engagement_run_started_at = False  # sudo: run state
             company.flush_recordset(["engagement_run_started_at"])
-            # Small enough: the whole company in one pass per signal, which
-            # also tells the population; else in batches of customers.
-            target = (
-                engine.population_ids(cr, company.id)
-                if self._engagement_population_too_large(company)
-                else None
-            )
-            batches = (
-                [None] if target is None else split_every(FULL_READ_BATCH, target, list)
-            )
-        for batch in batches:
-            raw = self._engagement_read_signals(company, batch, date_from, today)
-            for pid, values in raw.items():
-                rows[pid] = (
-                    values["has_history"],
-                    now,
-                    tuple(values[column] for column in RAW_COLUMNS),
-                )
-        if target is None:
-            target = sorted(rows)
-        cuts = {
-            column: engine.quantiles_of(
-                values[index]
-                for has_history, __, values in rows.values()
-                if has_history
-            )
-            for column, index in RANKED_INDEXES.items()
-        }
-        counts = {"computed": 0, "new": 0}
-        for batch in split_every(batch_size, target, list):
-            # The stored tiers, before the batch overwrites them: one
-            # tier_changed event per customer whose tier the batch changes.
-            tiers_before = self._engagement_stored_tiers(company, batch)
-            batch_counts = self._engagement_write_rows(
-                company, {pid: rows[pid] for pid in batch}, cuts, now, today
-            )
-            counts["computed"] += batch_counts["computed"]
-            counts["new"] += batch_counts["new"]
-            self._engagement_emit_tier_changes(
-                company, tiers_before, batch_counts["tiers"]
-            )
-            if commit:
-                cr.commit()  # pylint: disable=invalid-commit
-        self._engagement_reset_departed(company, target)
-        company.sudo().engagement_run_started_at = False  # sudo: run state
-        company.flush_recordset(["engagement_run_started_at"])
+        # The temporary tables live until dropped (batches commit in between);
+        # a run that fails leaves them to the next one, which replaces them.
+        engine.drop_tables(cr)
         if commit:
             cr.commit()  # pylint: disable=invalid-commit
         return counts
 
-    def _engagement_population_too_large(self, company):
-        """Whether the company has more customers (as of its stored rows) than
-        a full run reads in one pass; its signals are then read in batches."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT COUNT(*) FROM relationship_engagement WHERE company_id = %s",
-                company.id,
-            )
-        )
-        return self.env.cr.fetchone()[0] > FULL_READ_BATCH
-
-    def _engagement_stored_rows(self, company, partner_ids, since):
-        """``{partner_id: (has history, date read, raw tuple)}`` of the rows an
-        interrupted full run already wrote (signals read since ``since``)."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT partner_id, tier != 'new', date_raw, %s "
-                "FROM relationship_engagement "
-                "WHERE company_id = %s AND date_raw >= %s AND partner_id = ANY(%s)",
-                SQL(", ").join(SQL.identifier(column) for column in RAW_COLUMNS),
-                company.id,
-                since,
-                list(partner_ids),
-            )
-        )
-        return {
-            row[0]: (row[1], row[2], tuple(row[3:])) for row in self.env.cr.fetchall()
-        }
-
-    def _engagement_reset_departed(self, company, population_ids):
-        """After a full run, the scored customers outside the population (no
-        document left in the company: deleted or moved away) become New again
-        instead of keeping an old score."""
+    def _engagement_score_and_write(self, company, target, run):
+        """Read the signals of ``target`` (partner ids, or None for the
+        company's population, less the customers written since
+        ``run["since"]`` when resuming)
+        into a temporary table, score them in the database, then write scores,
+        tiers, trends and the day's snapshot batch by batch (committing each
+        when ``run["commit"]``), with one ``tier_changed`` event per customer
+        whose tier changed. A handful of queries in all, whatever the number of
+        customers."""
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                "SELECT id, partner_id, tier FROM relationship_engagement "
-                "WHERE company_id = %s AND tier != 'new'",
-                company.id,
-            )
+        partner_ids = engine.load_document_signals(
+            cr, company.id, target, run["date_from"], since=run["since"]
         )
-        population = set(population_ids)
-        tiers_before = {
-            pid: (row_id, tier)
-            for row_id, pid, tier in cr.fetchall()
-            if pid not in population
-        }
-        departed = [row_id for row_id, __ in tiers_before.values()]
-        if not departed:
-            return
-        score_columns = [
-            "score",
-            "score_previous",
-            "score_trend",
-            *(f"{name}_score" for name in engine.COMPONENTS),
-            *RAW_COLUMNS,
-            *RFM_COLUMNS,
-        ]
-        cr.execute(
-            SQL(
-                "UPDATE relationship_engagement SET tier = 'new', "
-                "needs_recompute = FALSE, %s WHERE id = ANY(%s)",
-                SQL(", ").join(
-                    SQL("%s = NULL", SQL.identifier(column)) for column in score_columns
-                ),
-                departed,
-            )
-        )
-        # Their tier changed to "new": one event each.
-        self._engagement_emit_tier_changes(
-            company, tiers_before, dict.fromkeys(tiers_before, "new")
-        )
-
-    def _engagement_write_rows(self, company, rows, cuts, now, today):
-        """Score a batch from its signals in memory, then store signals,
-        scores, trends and today's snapshot: the batch is loaded with COPY into
-        a temporary table and written with one statement.
-
-        :param rows: ``{partner_id: (has history, date read, raw tuple)}``
-        """
-        if not rows:
+        if not partner_ids:
             return {"computed": 0, "new": 0}
-        weights = company._get_engagement_weights()
-        bounds = company._get_engagement_tier_bounds()
-        lines = []
-        ranks = {}
-        new_count = 0
-        for pid, (has_history, date_raw, values) in rows.items():
-            if has_history:
-                parts = engine.components(
-                    dict(zip(RAW_COLUMNS, values, strict=True)), cuts, ranks
-                )
-                score = engine.weighted_score(parts, weights)
-                rfm = engine.rfm(parts)
-            else:
-                parts = dict.fromkeys(engine.COMPONENTS)
-                score = None
-                rfm = NO_RFM
-                new_count += 1
-            lines.append(
-                (
-                    pid,
-                    date_raw,
-                    score,
-                    engine.tier_of(score, bounds),
-                    *values,
-                    *(parts[name] for name in engine.COMPONENTS),
-                    *rfm,
-                )
+        # Read the company's settings before the statements below (an ORM read
+        # after a commit would replace a pending result set).
+        options = {
+            "weights": company._get_engagement_weights(),
+            "bounds": company._get_engagement_tier_bounds(),
+            "excluded_move_ids": self._engagement_excluded_invoice_ids(
+                company, partner_ids
+            ),
+            "interactions": self._engagement_interaction_counts(
+                company, partner_ids, run["date_from"]
+            ),
+            "satisfaction": self._engagement_satisfaction_values(
+                company, partner_ids, run["date_from"]
+            ),
+            "disputes": self._engagement_open_dispute_counts(company, partner_ids),
+            "payment_partner_ids": target,
+            "pool_filter": run["pool_filter"],
+        }
+        engine.score_signals(
+            cr, company.id, partner_ids, run["date_from"], run["today"], options
+        )
+        cr.execute(
+            SQL(
+                "SELECT COUNT(*) FILTER (WHERE NOT has_history) FROM %s",
+                SQL.identifier(engine.SCORED_TABLE),
             )
-        self._engagement_load(lines)
+        )
+        counts = {"computed": len(partner_ids), "new": cr.fetchone()[0]}
+        for start in range(0, len(partner_ids), run["batch_size"]):
+            batch = partner_ids[start : start + run["batch_size"]]
+            changed = self._engagement_write_batch(company, batch[0], batch[-1], run)
+            self._engagement_emit_tier_changes(company, changed)
+            if run["commit"]:
+                cr.commit()  # pylint: disable=invalid-commit
+        return counts
 
+    def _engagement_write_batch(self, company, first, last, run):
+        """Write the scored rows of partners ``first``..``last`` (ids) of the
+        scored table: signals, components, score, tier, RFM, previous score and trend
+        on the engagement rows, and the day's snapshot, in one statement.
+
+        :return: ``[(partner id, engagement id, old tier, new tier)]`` of the
+            existing rows whose tier changed
+        """
         ident = SQL.identifier
         stored = [
             *(ident(column) for column in RAW_COLUMNS),
@@ -821,16 +695,23 @@ class RelationshipEngagement(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH up AS (
+                WITH old AS (
+                    SELECT e.id, e.partner_id, e.tier
+                      FROM relationship_engagement e
+                      JOIN %(scored)s v ON v.partner_id = e.partner_id
+                     WHERE e.company_id = %(company)s
+                       AND v.partner_id BETWEEN %(first)s AND %(last)s
+                ), up AS (
                     INSERT INTO relationship_engagement
                            (partner_id, company_id, window_days, needs_recompute,
                             date_raw, date_computed, date_snapshot, create_uid,
                             create_date, write_uid, write_date, score, tier,
                             %(stored)s)
                     SELECT v.partner_id, %(company)s, %(window)s, FALSE,
-                           v.date_raw, %(now)s, %(today)s, %(uid)s, %(now)s,
+                           %(now)s, %(now)s, %(today)s, %(uid)s, %(now)s,
                            %(uid)s, %(now)s, v.score, v.tier, %(v_stored)s
-                      FROM relationship_engagement_load v
+                      FROM %(scored)s v
+                     WHERE v.partner_id BETWEEN %(first)s AND %(last)s
                     ON CONFLICT (partner_id, company_id) DO UPDATE SET
                            %(previous)s,
                            window_days = EXCLUDED.window_days,
@@ -843,26 +724,33 @@ class RelationshipEngagement(models.Model):
                            score = EXCLUDED.score,
                            tier = EXCLUDED.tier,
                            %(updates)s
-                    RETURNING partner_id, %(snapshot)s
+                    RETURNING id, partner_id, %(snapshot)s
+                ), snap AS (
+                    INSERT INTO relationship_engagement_snapshot
+                           (partner_id, company_id, date, create_uid, create_date,
+                            write_uid, write_date, %(snapshot)s)
+                    SELECT up.partner_id, %(company)s, %(today)s, %(uid)s, %(now)s,
+                           %(uid)s, %(now)s, %(snapshot)s
+                      FROM up
+                    ON CONFLICT (partner_id, company_id, date) DO UPDATE SET
+                           %(snapshot_updates)s
                 )
-                INSERT INTO relationship_engagement_snapshot
-                       (partner_id, company_id, date, create_uid, create_date,
-                        write_uid, write_date, %(snapshot)s)
-                SELECT up.partner_id, %(company)s, %(today)s, %(uid)s, %(now)s,
-                       %(uid)s, %(now)s, %(snapshot)s
-                  FROM up
-                ON CONFLICT (partner_id, company_id, date) DO UPDATE SET
-                       %(snapshot_updates)s
+                SELECT up.partner_id, up.id, old.tier, up.tier
+                  FROM up JOIN old ON old.partner_id = up.partner_id
+                 WHERE old.tier != up.tier
                 """,
+                scored=ident(engine.SCORED_TABLE),
+                first=first,
+                last=last,
                 stored=SQL(", ").join(stored),
                 v_stored=SQL(", ").join(SQL("v.%s", name) for name in stored),
                 previous=self._engagement_previous_sets(
-                    SQL("relationship_engagement"), SQL("EXCLUDED.score"), today
+                    SQL("relationship_engagement"), SQL("EXCLUDED.score"), run["today"]
                 ),
                 company=company.id,
-                today=today,
+                today=run["today"],
                 window=company.engagement_window_days,
-                now=now,
+                now=run["now"],
                 uid=self.env.uid,
                 updates=SQL(", ").join(
                     SQL("%s = EXCLUDED.%s", name, name) for name in stored
@@ -873,12 +761,55 @@ class RelationshipEngagement(models.Model):
                 ),
             )
         )
+        changed = self.env.cr.fetchall()
         self.env["relationship.engagement.snapshot"].invalidate_model()
-        return {
-            "computed": len(rows),
-            "new": new_count,
-            "tiers": {line[0]: line[3] for line in lines},
-        }
+        return changed
+
+    def _engagement_reset_departed(self, company, since):
+        """After a full run, the scored customers outside its population (no
+        document left in the company: deleted or moved away) become New again
+        instead of keeping an old score. The population is the signals table,
+        plus, when the run resumed one started at ``since``, the customers
+        written since then."""
+        score_columns = [
+            "score",
+            "score_previous",
+            "score_trend",
+            *(f"{name}_score" for name in engine.COMPONENTS),
+            *RAW_COLUMNS,
+            *RFM_COLUMNS,
+        ]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH old AS (
+                    SELECT e.id, e.partner_id, e.tier
+                      FROM relationship_engagement e
+                     WHERE e.company_id = %(company)s AND e.tier != 'new'
+                       AND NOT EXISTS (
+                           SELECT 1 FROM %(signals)s s
+                            WHERE s.partner_id = e.partner_id
+                       )
+                       AND %(not_written)s
+                )
+                UPDATE relationship_engagement e
+                   SET tier = 'new', needs_recompute = FALSE, %(resets)s
+                  FROM old
+                 WHERE e.id = old.id
+             RETURNING old.partner_id, old.id, old.tier, e.tier
+                """,
+                company=company.id,
+                signals=SQL.identifier(engine.SIGNALS_TABLE),
+                not_written=SQL("TRUE")
+                if since is None
+                else SQL("(e.date_raw IS NULL OR e.date_raw < %s)", since),
+                resets=SQL(", ").join(
+                    SQL("%s = NULL", SQL.identifier(column)) for column in score_columns
+                ),
+            )
+        )
+        # Their tier changed to "new": one event each.
+        self._engagement_emit_tier_changes(company, self.env.cr.fetchall())
 
     @api.model
     def _engagement_previous_sets(self, row, new_score, today):
@@ -909,273 +840,17 @@ class RelationshipEngagement(models.Model):
             row=row,
         )
 
-    def _engagement_load(self, lines):
-        """COPY ``lines`` (partner, date read, score, tier, raw signals,
-        components, RFM) into a temporary table dropped at commit."""
-        bulk.copy_into_temp(
-            self.env.cr,
-            "relationship_engagement_load",
-            [
-                ("partner_id", "int4"),
-                ("date_raw", "timestamp"),
-                ("score", "float8"),
-                ("tier", "varchar"),
-                *((column, RAW_TYPES[column]) for column in RAW_COLUMNS),
-                *((f"{name}_score", "float8") for name in engine.COMPONENTS),
-                *zip(RFM_COLUMNS, RFM_TYPES, strict=True),
-            ],
-            lines,
-        )
-
-    def _engagement_read_signals(self, company, partner_ids, date_from, today):
-        """``{partner_id: {raw column: value}}`` for a batch, one query per
-        signal. ``partner_ids=None`` reads the company's whole population (every
-        commercial partner with a sale order or a customer invoice, except the
-        companies' own) without a partner filter."""
-        cr = self.env.cr
-        sql_ids = partner_ids
-        orders = engine.order_signals(cr, company.id, sql_ids, date_from)
-        invoices = engine.invoice_signals(cr, company.id, sql_ids, date_from)
-        if partner_ids is None:
-            partner_ids = sorted(
-                (orders.keys() | invoices.keys()) - engine.excluded_partner_ids(cr)
-            )
-        payments = engine.payment_signals(
-            cr,
-            company.id,
-            sql_ids,
-            date_from,
-            today,
-            excluded_move_ids=self._engagement_excluded_invoice_ids(
-                company, partner_ids
-            ),
-        )
-        interactions = self._engagement_interaction_counts(
-            company, partner_ids, date_from
-        )
-        satisfaction = self._engagement_satisfaction_values(
-            company, partner_ids, date_from
-        )
-        disputes = self._engagement_open_dispute_counts(company, partner_ids)
-        result = {}
-        for pid in partner_ids:
-            order = orders.get(pid, {})
-            invoice = invoices.get(pid, {})
-            payment = payments.get(pid, {})
-            last_purchase = order.get("last_order_date") or invoice.get(
-                "last_invoice_date"
-            )
-            has_history = bool(
-                order.get("last_order_date") or invoice.get("posted_count")
-            )
-            result[pid] = {
-                "has_history": has_history,
-                "last_order_date": order.get("last_order_date"),
-                "days_since_last_order": (today - last_purchase).days
-                if last_purchase
-                else None,
-                "order_count": order.get("order_count", 0) if has_history else None,
-                "revenue": invoice.get("revenue", 0.0) if has_history else None,
-                "invoice_due_count": payment.get("invoice_due_count", 0),
-                "invoice_on_time_count": payment.get("invoice_on_time_count", 0),
-                "invoice_late_count": payment.get("invoice_late_count", 0),
-                "avg_days_late": payment.get("avg_days_late", 0.0),
-                "overdue_amount": payment.get("overdue_amount", 0.0),
-                "interaction_count": interactions.get(pid, 0) if has_history else None,
-                "satisfaction_value": satisfaction.get(pid),
-                "open_dispute_count": None
-                if disputes is None
-                else disputes.get(pid, 0),
-            }
-        return result
-
-    def _engagement_write_raw(self, company, raw, now):
-        """Upsert the raw signals of a batch in one statement."""
-        if not raw:
-            return
-        ids = list(raw)
-        arrays = [[raw[pid][column] for pid in ids] for column in RAW_COLUMNS]
-        tiers = ["scored" if raw[pid]["has_history"] else "new" for pid in ids]
-        columns = SQL(", ").join(SQL.identifier(column) for column in RAW_COLUMNS)
-        unnest = SQL(", ").join(
-            SQL("%s::%s[]", values, SQL(RAW_TYPES[column]))
-            for column, values in zip(RAW_COLUMNS, arrays, strict=True)
-        )
-        updates = SQL(", ").join(
-            SQL("%s = EXCLUDED.%s", SQL.identifier(column), SQL.identifier(column))
-            for column in RAW_COLUMNS
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO relationship_engagement
-                       (partner_id, company_id, tier, window_days, date_raw,
-                        needs_recompute, create_uid, create_date, write_uid,
-                        write_date, %(columns)s)
-                SELECT v.partner_id, %(company)s,
-                       CASE WHEN v.kind = 'new' THEN 'new' ELSE 'dormant' END,
-                       %(window)s, %(now)s, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s,
-                       %(columns)s
-                  FROM unnest(%(partners)s::int[], %(kinds)s::varchar[], %(unnest)s)
-                       AS v(partner_id, kind, %(columns)s)
-                ON CONFLICT (partner_id, company_id) DO UPDATE SET
-                       window_days = EXCLUDED.window_days,
-                       date_raw = EXCLUDED.date_raw,
-                       needs_recompute = FALSE,
-                       tier = CASE WHEN EXCLUDED.tier = 'new' THEN 'new'
-                                   WHEN relationship_engagement.tier = 'new'
-                                   THEN 'dormant'
-                                   ELSE relationship_engagement.tier END,
-                       write_uid = EXCLUDED.write_uid,
-                       write_date = EXCLUDED.write_date,
-                       %(updates)s
-                """,
-                columns=columns,
-                company=company.id,
-                window=company.engagement_window_days,
-                now=now,
-                uid=self.env.uid,
-                partners=ids,
-                kinds=tiers,
-                unnest=unnest,
-                updates=updates,
-            )
-        )
-
-    def _engagement_write_scores(self, company, partner_ids, cuts, today):
-        """Score a batch from its stored raw signals, write scores, tiers and
-        trends in one statement, then snapshot them in one statement."""
-        cr = self.env.cr
-        # Read the company's settings first: an ORM read between execute() and
-        # fetchall() (cache cleared by a commit) would replace the result set.
-        weights = company._get_engagement_weights()
-        bounds = company._get_engagement_tier_bounds()
-        cr.execute(
-            SQL(
-                """
-                SELECT e.id, e.tier = 'new', %(columns)s
-                  FROM relationship_engagement e
-                 WHERE e.company_id = %(company)s AND e.partner_id = ANY(%(partners)s)
-                """,
-                columns=SQL(", ").join(
-                    SQL("e.%s", SQL.identifier(column)) for column in RAW_COLUMNS
-                ),
-                company=company.id,
-                partners=list(partner_ids),
-            )
-        )
-        rows = cr.fetchall()
-        updates = {name: [] for name in ("id", "score", "tier")}
-        parts_by_name = {name: [] for name in engine.COMPONENTS}
-        rfm_arrays = [[] for __ in RFM_COLUMNS]
-        new_count = 0
-        for row in rows:
-            record_id, is_new = row[0], row[1]
-            raw = dict(zip(RAW_COLUMNS, row[2:], strict=True))
-            if is_new:
-                parts = dict.fromkeys(engine.COMPONENTS)
-                score = None
-                rfm = NO_RFM
-                new_count += 1
-            else:
-                raw = {
-                    k: float(v)
-                    if k in ("revenue", "overdue_amount") and v is not None
-                    else v
-                    for k, v in raw.items()
-                }
-                parts = engine.components(raw, cuts)
-                score = engine.weighted_score(parts, weights)
-                rfm = engine.rfm(parts)
-            for values, value in zip(rfm_arrays, rfm, strict=True):
-                values.append(value)
-            updates["id"].append(record_id)
-            updates["score"].append(score)
-            updates["tier"].append(engine.tier_of(score, bounds))
-            for name in engine.COMPONENTS:
-                parts_by_name[name].append(parts[name])
-        if not rows:
-            return {"computed": 0, "new": 0, "tiers": {}}
-        now = fields.Datetime.now()
-        component_columns = [
-            SQL.identifier(f"{name}_score") for name in engine.COMPONENTS
-        ] + [SQL.identifier(column) for column in RFM_COLUMNS]
-        cr.execute(
-            SQL(
-                """
-                UPDATE relationship_engagement e
-                   SET %(previous)s, score = v.score, tier = v.tier,
-                       date_computed = %(now)s, date_snapshot = %(today)s,
-                       write_date = %(now)s, write_uid = %(uid)s,
-                       %(component_sets)s
-                  FROM unnest(%(ids)s::int[], %(scores)s::float8[],
-                              %(tiers)s::varchar[], %(component_arrays)s)
-                       AS v(id, score, tier, %(component_names)s)
-                 WHERE e.id = v.id
-             RETURNING e.partner_id, e.tier
-                """,
-                now=now,
-                uid=self.env.uid,
-                component_sets=SQL(", ").join(
-                    SQL("%s = v.%s", column, column) for column in component_columns
-                ),
-                ids=updates["id"],
-                scores=updates["score"],
-                tiers=updates["tier"],
-                previous=self._engagement_previous_sets(
-                    SQL("e"), SQL("v.score"), today
-                ),
-                today=today,
-                component_arrays=SQL(", ").join(
-                    [
-                        SQL("%s::float8[]", parts_by_name[name])
-                        for name in engine.COMPONENTS
-                    ]
-                    + [
-                        SQL("%s::%s[]", values, SQL(sql_type))
-                        for values, sql_type in zip(rfm_arrays, RFM_TYPES, strict=True)
-                    ]
-                ),
-                component_names=SQL(", ").join(component_columns),
-            )
-        )
-        tiers = dict(cr.fetchall())  # the new tier of each partner
-        self.env["relationship.engagement.snapshot"]._snapshot_engagements(
-            updates["id"], today
-        )
-        return {"computed": len(rows), "new": new_count, "tiers": tiers}
-
     # ------------------------------------------------------------------
     # Tier-change events (relationship.event, what automation rules see)
     # ------------------------------------------------------------------
 
     @api.model
-    def _engagement_stored_tiers(self, company, partner_ids):
-        """``{partner_id: (engagement id, tier)}`` of the batch's existing
-        rows, read before the recompute writes them: one query per batch."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT partner_id, id, tier FROM relationship_engagement "
-                "WHERE company_id = %s AND partner_id = ANY(%s)",
-                company.id,
-                list(partner_ids),
-            )
-        )
-        return {pid: (row_id, tier) for pid, row_id, tier in self.env.cr.fetchall()}
-
-    @api.model
-    def _engagement_emit_tier_changes(self, company, tiers_before, tiers_after):
-        """One ``tier_changed`` event per partner whose tier in ``tiers_after``
-        (``{partner_id: tier}``) differs from the one it had before
-        (``tiers_before``, see _engagement_stored_tiers()), all created in one
-        batch. A partner without a row before (its first computation, e.g. the
-        first run after installation) gets none: "from nothing" is not a change.
+    def _engagement_emit_tier_changes(self, company, changed):
+        """One ``tier_changed`` event per ``(partner id, engagement id, old
+        tier, new tier)`` in ``changed``, all created in one batch. A partner
+        without a row before (its first computation, e.g. the first run after
+        installation) is never in ``changed``: "from nothing" is not a change.
         """
-        changed = [
-            (pid, tiers_before[pid], tier)
-            for pid, tier in tiers_after.items()
-            if pid in tiers_before and tiers_before[pid][1] != tier
-        ]
         if not changed:
             return
         labels = dict(self._fields["tier"]._description_selection(self.env))
@@ -1195,7 +870,7 @@ class RelationshipEngagement(models.Model):
                         new=labels.get(new, new),
                     ),
                 }
-                for pid, (row_id, old), new in changed
+                for pid, row_id, old, new in changed
             ]
         )
 

@@ -1,5 +1,7 @@
 from datetime import timedelta
+from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo import fields
@@ -132,6 +134,43 @@ class TestEngagementRecompute(RelationshipCommon):
         self.assertFalse(self._engagement(customer).date_computed)
         self.assertEqual(self._recompute(customer)["computed"], 1)
 
+    def test_failed_recompute_releases_the_lock_and_changes_nothing(self):
+        customer = self._customer("Failing")
+        self._order(customer, 5)
+        self._recompute(customer)
+        before = self._engagement(customer).read(["score", "order_count"])
+        self._order(customer, 2)
+        Engagement = type(self.Engagement)
+
+        def broken_hook(self, company, partner_ids, date_from):
+            # A statement that fails in the database, aborting the transaction.
+            self.env.cr.execute("SELECT 1 / 0")
+
+        with (
+            patch.object(Engagement, "_engagement_satisfaction_values", broken_hook),
+            self.assertRaises(psycopg2.errors.DivisionByZero),
+        ):
+            self.Engagement._recompute_company(self.env.company, full=True)
+
+        # The transaction is usable, nothing was written, and another worker
+        # can take the company's lock at once.
+        self.Engagement.invalidate_model()
+        self.assertEqual(
+            self._engagement(customer).read(["score", "order_count"]), before
+        )
+        self.assertFalse(self.env.company.engagement_run_started_at)
+        with db_connect(self.env.cr.dbname).cursor() as other_worker:
+            other_worker.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)",
+                [ENGAGEMENT_LOCK_KEY, self.env.company.id],
+            )
+            self.assertTrue(other_worker.fetchone()[0])
+            other_worker.execute(
+                "SELECT pg_advisory_unlock(%s, %s)",
+                [ENGAGEMENT_LOCK_KEY, self.env.company.id],
+            )
+        self.assertEqual(self._recompute(customer)["computed"], 1)
+
     def test_full_recompute_resumes_interrupted_run(self):
         done = self._customer("Already Read")
         pending = self._customer("Not Read Yet")
@@ -142,15 +181,18 @@ class TestEngagementRecompute(RelationshipCommon):
         # The interrupted run had read "done"'s signals (before its new order).
         self._recompute(done)
         engagement_done = self._engagement(done)
+        written = engagement_done.date_computed
         self._order(done, 1, 100.0)
         engagement_done.invalidate_recordset()
 
         counts = self.Engagement._recompute_company(self.env.company, full=True)
 
-        self.assertEqual(counts["computed"], 2)
+        # Resumed, not restarted: only "pending" is read and written; "done"
+        # keeps what the first run wrote.
+        self.assertEqual(counts["computed"], 1)
         self.assertFalse(self.env.company.engagement_run_started_at)
-        # Resumed, not restarted: "done" keeps the signals read by the first run.
         self.assertEqual(engagement_done.order_count, 1)
+        self.assertEqual(engagement_done.date_computed, written)
         self.assertEqual(self._engagement(pending).order_count, 1)
         self.assertTrue(self._engagement(pending).date_computed)
 
@@ -210,25 +252,46 @@ class TestEngagementRecompute(RelationshipCommon):
             customers |= customer
         return customers
 
+    @staticmethod
+    def _mid_rank(value, population):
+        """Reference percentile rank, worked out in Python: the mid-rank of
+        ``value`` among the 101 percentiles of ``population`` interpolated
+        linearly (PostgreSQL's ``percentile_cont``)."""
+        ordered = sorted(population)
+        last = len(ordered) - 1
+        cuts = []
+        for step in range(101):
+            position = step / 100 * last
+            low = int(position)
+            high = min(low + 1, last)
+            cuts.append(
+                ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+            )
+        below = sum(1 for cut in cuts if cut < value)
+        up_to = sum(1 for cut in cuts if cut <= value)
+        return 100.0 * (below + up_to) / (2 * len(cuts))
+
     def test_full_run_ranks_like_the_stored_percentiles(self):
         customers = self._constructed_population()
         self.Engagement._recompute_company(self.env.company, full=True)
         full = {c.id: self._engagement(c).score for c in customers}
-        in_memory = {
-            column: engine.quantiles_of(self._engagement(c)[column] for c in customers)
-            for column, __ in engine.RANKED_COMPONENTS.values()
-        }
-        stored = engine.quantile_cuts(self.env.cr, self.env.company.id)
-        for column, cuts in stored.items():
-            self.assertEqual(len(cuts), 101)
-            for mine, theirs in zip(in_memory[column], cuts, strict=True):
-                self.assertAlmostEqual(mine, theirs, places=6, msg=column)
+        self.assertEqual(len(set(full.values())), len(customers), "scores differ")
+
+        # Each ranked component is the customer's mid-rank in the company.
+        engagements = [self._engagement(c) for c in customers]
+        for name, (column, lower_is_better) in engine.RANKED_COMPONENTS.items():
+            population = [float(e[column]) for e in engagements]
+            for engagement in engagements:
+                rank = self._mid_rank(float(engagement[column]), population)
+                expected = round(100.0 - rank if lower_is_better else rank, 1)
+                self.assertAlmostEqual(
+                    engagement[f"{name}_score"], expected, places=6, msg=name
+                )
 
         # The partner path ranks against the stored rows: same scores.
         self.Engagement._recompute_company(self.env.company, partner_ids=customers.ids)
         self.Engagement.invalidate_model()
         self.assertEqual({c.id: self._engagement(c).score for c in customers}, full)
-        self.assertEqual(len(set(full.values())), len(customers), "scores differ")
 
     def test_full_run_writes_snapshot_and_trend_in_one_pass(self):
         customer = self._customer("Trend Customer")

@@ -1,7 +1,9 @@
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
+from ..engine import engagement as engine
 from .common import TODAY, RelationshipCommon
 
 
@@ -142,3 +144,66 @@ class TestEngagementSignals(RelationshipCommon):
         self.assertAlmostEqual(engagement.revenue, 400.0)
         self.assertEqual(contact.engagement_id, engagement)
         self.assertEqual(contact.engagement_tier, engagement.tier)
+
+    def _sql_value(self, expression):
+        self.env.cr.execute(SQL("SELECT %s", expression))
+        return self.env.cr.fetchone()[0]
+
+    def test_component_formulas(self):
+        def payment(due, on_time, avg_days_late, overdue):
+            return self._sql_value(
+                engine.payment_component(
+                    SQL("%s::int", due),
+                    SQL("%s::int", on_time),
+                    SQL("%s::float8", avg_days_late),
+                    SQL("%s::numeric", overdue),
+                )
+            )
+
+        # Share paid on time, less half a point per day late (at most 30) and
+        # 20 points while anything is overdue, within 0-100.
+        self.assertEqual(payment(4, 4, 0.0, 0.0), 100)
+        self.assertEqual(payment(4, 3, 10.0, 0.0), 70)
+        self.assertEqual(payment(4, 3, 100.0, 0.0), 45)
+        self.assertEqual(payment(4, 3, 10.0, 50.0), 50)
+        self.assertEqual(payment(3, 0, 90.0, 500.0), 0)
+        self.assertIsNone(payment(0, 0, 0.0, 0.0))
+
+        def service(disputes):
+            return self._sql_value(engine.service_component(SQL("%s::int", disputes)))
+
+        self.assertEqual(service(0), 100)
+        self.assertEqual(service(1), 75)
+        self.assertEqual(service(9), 0)
+        self.assertIsNone(service(None), "not tracked: the component does not apply")
+
+        def score(parts, weights):
+            return self._sql_value(
+                engine.weighted_score(
+                    {name: SQL("%s::numeric", part) for name, part in parts.items()},
+                    weights,
+                )
+            )
+
+        weights = {"recency": 3.0, "payment": 1.0, "service": 0.0}
+        self.assertEqual(
+            score({"recency": 80.0, "payment": 40.0, "service": 0.0}, weights), 70
+        )
+        # A component that does not apply is left out, weights renormalised.
+        self.assertEqual(
+            score({"recency": 80.0, "payment": None, "service": 0.0}, weights), 80
+        )
+        self.assertIsNone(
+            score({"recency": None, "payment": None, "service": 10.0}, weights)
+        )
+
+        bounds = [("champion", 80.0), ("engaged", 60.0)]
+        for value, tier in ((None, "new"), (80.0, "champion"), (79.9, "engaged")):
+            self.assertEqual(
+                self._sql_value(engine.tier_of(SQL("%s::numeric", value), bounds)),
+                tier,
+            )
+        self.assertEqual(
+            self._sql_value(engine.tier_of(SQL("%s::numeric", 10.0), bounds)),
+            "dormant",
+        )

@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..engine import engagement as engine
 from .common import TODAY, RelationshipCommon
@@ -58,10 +59,21 @@ class TestRfmSegments(RelationshipCommon):
         champions = Partner.search([("engagement_rfm_segment", "=", "champions")])
         self.assertEqual(set(champions.ids), {c.id for c in customers[6:]})
 
+    def _sql_value(self, expression):
+        self.env.cr.execute(SQL("SELECT %s", expression))
+        return self.env.cr.fetchone()[0]
+
+    def _quintile(self, component):
+        return engine.quintile(SQL("%s::numeric", component))
+
     def test_segment_rules(self):
         def segment(recency, frequency, monetary):
-            parts = {"recency": recency, "frequency": frequency, "monetary": monetary}
-            return engine.rfm(parts)[3]
+            # As the engine does: a missing component is the lowest quintile.
+            quintiles = [
+                SQL("COALESCE(%s, 1)", self._quintile(value))
+                for value in (recency, frequency, monetary)
+            ]
+            return self._sql_value(engine.rfm_segment(*quintiles))
 
         cases = {
             (95.0, 90.0, 85.0): "champions",
@@ -74,15 +86,16 @@ class TestRfmSegments(RelationshipCommon):
             (30.0, 50.0, 20.0): "at_risk",
             (30.0, 10.0, 90.0): "hibernating",
             (5.0, 30.0, 90.0): "lost",
+            # Without a purchase date, recency ranks last.
+            (None, 95.0, 95.0): "cannot_lose",
         }
         for parts, expected in cases.items():
             self.assertEqual(segment(*parts), expected, parts)
-        self.assertEqual(engine.quintile(100.0), 5)
-        self.assertEqual(engine.quintile(0.0), 1)
-        self.assertEqual(engine.quintile(39.9), 2)
-        self.assertIsNone(engine.quintile(None))
-        # Without a purchase date, recency ranks last.
-        self.assertEqual(engine.rfm({"frequency": 95.0, "monetary": 95.0})[0], 1)
+        self.assertEqual(self._sql_value(self._quintile(100.0)), 5)
+        self.assertEqual(self._sql_value(self._quintile(0.0)), 1)
+        self.assertEqual(self._sql_value(self._quintile(39.9)), 2)
+        self.assertEqual(self._sql_value(self._quintile(40.0)), 3)
+        self.assertIsNone(self._sql_value(self._quintile(None)))
 
     def test_customer_without_history_has_no_segment(self):
         quote_only = self._customer("Quotation Only")
