@@ -99,12 +99,22 @@ def population_ids(cr, company_id):
     return [row[0] for row in cr.fetchall()]
 
 
+def array_literal(values):
+    """``values`` (numbers or None) as one PostgreSQL array literal
+    (``'{1,2,NULL}'``), to cast in the query (``%s::int[]``). A list parameter
+    becomes ``ARRAY[...]`` with one constant per element, several times slower
+    to parse and plan for the tens of thousands of customers of a full run;
+    the literal is one constant."""
+    items = ("NULL" if value is None else str(value) for value in values)
+    return "{" + ",".join(items) + "}"
+
+
 def partner_filter(column, partner_ids):
     """``column = ANY(partner_ids)``, or no filter when ``partner_ids`` is None
     (a full run reads every customer of the company in one pass)."""
     if partner_ids is None:
         return SQL("TRUE")
-    return SQL("%s = ANY(%s)", SQL(column), list(partner_ids))
+    return SQL("%s = ANY(%s::int[])", SQL(column), array_literal(partner_ids))
 
 
 def window_start(today, window_days):
@@ -193,7 +203,7 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
             "unnest(%s::int[]) AS c(partner_id) "
             "LEFT JOIN (%s) o ON o.partner_id = c.partner_id "
             "LEFT JOIN (%s) i ON i.partner_id = c.partner_id",
-            list(partner_ids),
+            array_literal(partner_ids),
             orders,
             invoices,
         )
@@ -305,7 +315,7 @@ def message_counts(cr, partner_ids, date_from, company_id):
             WITH contact AS (
                 SELECT id, commercial_partner_id
                   FROM res_partner
-                 WHERE commercial_partner_id = ANY(%(partner_ids)s)
+                 WHERE commercial_partner_id = ANY(%(partner_ids)s::int[])
             ), msg AS (
                 SELECT m.id, c.commercial_partner_id
                   FROM mail_message m
@@ -323,7 +333,7 @@ def message_counts(cr, partner_ids, date_from, company_id):
             )
             SELECT commercial_partner_id, COUNT(*) FROM msg GROUP BY 1
             """,
-            partner_ids=list(partner_ids),
+            partner_ids=array_literal(partner_ids),
             date_from=datetime.combine(date_from, time.min),
             company_id=company_id,
         )
@@ -568,12 +578,12 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
                 today,
                 options["excluded_move_ids"],
             ),
-            ids=list(partner_ids),
-            interactions=[interactions.get(pid) for pid in partner_ids],
-            satisfaction=[satisfaction.get(pid) for pid in partner_ids],
-            disputes=[
+            ids=array_literal(partner_ids),
+            interactions=array_literal(interactions.get(pid) for pid in partner_ids),
+            satisfaction=array_literal(satisfaction.get(pid) for pid in partner_ids),
+            disputes=array_literal(
                 None if disputes is None else disputes.get(pid) for pid in partner_ids
-            ],
+            ),
             disputes_tracked=disputes is not None,
             today=today,
             ranked=SQL(", ").join(SQL.identifier(column) for column in ranked_columns),
@@ -617,6 +627,13 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
             segment=rfm_segment(
                 SQL("rfm_recency"), SQL("rfm_frequency"), SQL("rfm_monetary")
             ),
+        )
+    )
+    # The writes read the table batch by batch, by partner.
+    cr.execute(
+        SQL(
+            "CREATE INDEX ON %s (partner_id)",
+            SQL.identifier(SCORED_TABLE),
         )
     )
 

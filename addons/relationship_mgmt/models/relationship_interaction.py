@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..engine import engagement as engine
 from ..engine import rpc
 
 CHANNELS = [
@@ -348,7 +349,7 @@ class RelationshipEngagement(models.Model):
                 """
                 SELECT i.partner_id, COUNT(*)
                   FROM relationship_interaction i
-                 WHERE i.partner_id = ANY(%(partner_ids)s)
+                 WHERE i.partner_id = ANY(%(partner_ids)s::int[])
                    AND i.company_id = %(company_id)s
                    AND i.date >= %(date_from)s
                    AND NOT EXISTS (
@@ -367,7 +368,7 @@ class RelationshipEngagement(models.Model):
                    )
                  GROUP BY 1
                 """,
-                partner_ids=list(partner_ids),
+                partner_ids=engine.array_literal(partner_ids),
                 company_id=company.id,
                 date_from=datetime.combine(date_from, time.min),
             )

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..engine import engagement as engine
+
 _logger = logging.getLogger(__name__)
 
 KINDS = [("csat", "CSAT (1-5)"), ("nps", "NPS (0-10)")]
@@ -402,12 +404,12 @@ class RelationshipEngagement(models.Model):
                 """
                 SELECT partner_id, AVG(score)
                   FROM relationship_satisfaction
-                 WHERE partner_id = ANY(%(partner_ids)s)
+                 WHERE partner_id = ANY(%(partner_ids)s::int[])
                    AND company_id = %(company_id)s
                    AND date >= %(date_from)s
                  GROUP BY 1
                 """,
-                partner_ids=list(partner_ids),
+                partner_ids=engine.array_literal(partner_ids),
                 company_id=company.id,
                 date_from=datetime.combine(date_from, time.min),
             )
