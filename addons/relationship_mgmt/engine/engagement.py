@@ -367,17 +367,26 @@ def percentile_component(value, cuts, reversed_cuts, lower_is_better):
     return SQL("ROUND(%s::numeric, 1)", rank)
 
 
+def round_tenth(value):
+    """``value`` (numeric) rounded to 0.1, half away from zero. It is first
+    rounded to 10 decimals: a quotient such as 100/3 is not exact in decimals
+    either, and 33.33... - 21.58... must give 11.75 (a tie rounded up), not
+    11.7499...; with counts and days as operands, a value that is not a tie
+    lies much further than 1e-10 from one."""
+    return SQL("ROUND(ROUND(%s, 10), 1)", value)
+
+
 def payment_component(due, on_time, avg_days_late, overdue):
     """100 x share of due invoices paid on time, less up to 30 points for the
     average lateness (half a point a day) and 20 points while anything is
     overdue, within 0-100. NULL when no invoice was due in the window."""
-    return SQL(
+    value = SQL(
         """
-        CASE WHEN %(due)s > 0 THEN ROUND(GREATEST(0, LEAST(100,
+        GREATEST(0, LEAST(100,
             100.0 * %(on_time)s / %(due)s
             - LEAST(%(max_late)s, COALESCE(%(late)s, 0)::numeric / 2)
             - CASE WHEN %(overdue)s > 0 THEN %(overdue_penalty)s ELSE 0 END
-        )), 1) END
+        ))
         """,
         due=due,
         on_time=on_time,
@@ -386,6 +395,7 @@ def payment_component(due, on_time, avg_days_late, overdue):
         max_late=MAX_LATENESS_PENALTY,
         overdue_penalty=OVERDUE_PENALTY,
     )
+    return SQL("CASE WHEN %s > 0 THEN %s END", due, round_tenth(value))
 
 
 def service_component(open_disputes):
@@ -412,7 +422,7 @@ def weighted_score(parts, weights):
         SQL("%s::numeric * COALESCE(%s, 0)", weights[name], part)
         for name, part in parts.items()
     )
-    return SQL("ROUND((%s) / NULLIF(%s, 0), 1)", weighted, total)
+    return round_tenth(SQL("(%s) / NULLIF(%s, 0)", weighted, total))
 
 
 def tier_of(score, bounds):
@@ -525,7 +535,7 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
                        COALESCE(p.on_time_count, 0)::int AS invoice_on_time_count,
                        (COALESCE(p.due_count, 0) - COALESCE(p.on_time_count, 0))::int
                            AS invoice_late_count,
-                       COALESCE(p.avg_days_late, 0)::float8 AS avg_days_late,
+                       COALESCE(p.avg_days_late, 0) AS avg_days_late,
                        COALESCE(p.overdue_amount, 0) AS overdue_amount,
                        CASE WHEN s.has_history THEN COALESCE(h.interactions, 0)
                        END AS interaction_count,

@@ -168,6 +168,17 @@ class TestEngagementSignals(RelationshipCommon):
         self.assertEqual(payment(4, 3, 10.0, 50.0), 50)
         self.assertEqual(payment(3, 0, 90.0, 500.0), 0)
         self.assertIsNone(payment(0, 0, 0.0, 0.0))
+        # Ties round half up, also when the operands are not exact decimals:
+        # 50 - 27.5 / 2 = 36.25; 100 x 3/9 - (259/6) / 2 = 11.75.
+        self.assertEqual(payment(4, 2, 27.5, 0.0), 36.3)
+        self.assertEqual(
+            self._sql_value(
+                engine.payment_component(
+                    SQL("9"), SQL("3"), SQL("(259 / 6.0)"), SQL("0")
+                )
+            ),
+            11.8,
+        )
 
         def service(disputes):
             return self._sql_value(engine.service_component(SQL("%s::int", disputes)))
