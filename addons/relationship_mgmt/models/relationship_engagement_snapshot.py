@@ -1,5 +1,4 @@
 from odoo import fields, models
-from odoo.tools import SQL
 
 from ..engine.engagement import RFM_SEGMENTS
 from .relationship_engagement import TIERS
@@ -45,49 +44,3 @@ class RelationshipEngagementSnapshot(models.Model):
             "One engagement snapshot per customer, company and day.",
         ),
     ]
-
-    def _snapshot_engagements(self, engagement_ids, date):
-        """Copy the current scores of ``relationship.engagement`` rows into
-        today's snapshots, replacing a snapshot taken earlier the same day."""
-        if not engagement_ids:
-            return
-        columns = (
-            "score",
-            "tier",
-            "recency_score",
-            "frequency_score",
-            "monetary_score",
-            "payment_score",
-            "interaction_score",
-            "satisfaction_score",
-            "service_score",
-            "rfm_segment",
-        )
-        names = SQL(", ").join(SQL.identifier(column) for column in columns)
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO relationship_engagement_snapshot
-                       (partner_id, company_id, date, create_uid, create_date,
-                        write_uid, write_date, %(names)s)
-                SELECT e.partner_id, e.company_id, %(date)s, %(uid)s,
-                       NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC',
-                       %(source)s
-                  FROM relationship_engagement e
-                 WHERE e.id = ANY(%(ids)s)
-                ON CONFLICT (partner_id, company_id, date) DO UPDATE SET %(updates)s
-                """,
-                names=names,
-                date=date,
-                uid=self.env.uid,
-                source=SQL(", ").join(
-                    SQL("e.%s", SQL.identifier(column)) for column in columns
-                ),
-                ids=list(engagement_ids),
-                updates=SQL(", ").join(
-                    SQL("%s = EXCLUDED.%s", SQL.identifier(c), SQL.identifier(c))
-                    for c in columns
-                ),
-            )
-        )
-        self.invalidate_model()
