@@ -4,6 +4,7 @@
 #   make test  throw-away database, every test, the linters, one summary line
 #   make lint  ruff + pylint-odoo only
 #   make bench benchmark harness (see bench/README.md)
+#   make i18n  export the .pot templates from database $(DB) and merge es/bg into them
 
 PYTHON ?= python3
 ODOO ?= $(PYTHON) -m odoo
@@ -12,7 +13,7 @@ PORT ?= 8069
 ADDONS := $(CURDIR)/addons
 MODULES := relationship_mgmt,relationship_brm
 
-.PHONY: run test lint bench preflight
+.PHONY: run test lint bench preflight i18n
 
 preflight:
 	@$(PYTHON) tools/preflight.py
@@ -38,3 +39,14 @@ lint:
 
 bench: preflight
 	@$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+i18n: preflight
+	@for module in $$(ls $(ADDONS)); do \
+		test -d $(ADDONS)/$$module/i18n || continue; \
+		$(ODOO) -d $(DB) --addons-path=$(ADDONS) --i18n-export=$(ADDONS)/$$module/i18n/$$module.pot \
+			--modules=$$module --stop-after-init --log-level=warn --no-http || exit 1; \
+		for lang in es bg; do \
+			msgmerge --quiet --update --no-fuzzy-matching --backup=none \
+				$(ADDONS)/$$module/i18n/$$lang.po $(ADDONS)/$$module/i18n/$$module.pot || exit 1; \
+		done; \
+	done
