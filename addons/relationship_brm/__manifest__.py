@@ -45,6 +45,11 @@
         "wizards/relationship_dispute_resolve_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "relationship_brm/static/src/js/portal_dispute_counter.js",
+        ],
+    },
     "demo": [
         "demo/relationship_agreement_demo.xml",
         "demo/relationship_dispute_demo.xml",
