@@ -217,16 +217,30 @@ class TestDisputeResolution(BrmCommon):
         self.assertAlmostEqual(credit.amount_residual, 70.0)
         self.assertAlmostEqual(invoice.amount_residual, 0.0)
 
-    def test_partial_credit_rounds_down_never_over_credits(self):
+    def test_partial_credit_credits_exactly_the_amount_on_clean_lines(self):
         invoice = self._invoice_two_lines()
         dispute = self._dispute(move_id=invoice.id, amount_disputed=100.0)
         dispute.resolve("credit_note", close=False)
         credit = dispute.credit_note_ids
-        # 100 / 350 of each price, rounded down: 2 x 28.57 + 3 x 14.28.
-        self.assertEqual(credit.invoice_line_ids.mapped("price_unit"), [28.57, 14.28])
-        self.assertAlmostEqual(credit.amount_total, 99.98)
-        self.assertAlmostEqual(dispute.amount_resolved, 99.98)
-        self.assertAlmostEqual(dispute.amount_remaining, 0.02)
+        # 100 of 350, by line total: 57.14 = 2 x 28.57 keeps its quantity;
+        # 42.86 does not divide into 3 unit prices: one unit of 42.86.
+        self.assertEqual(
+            [(line.quantity, line.price_unit) for line in credit.invoice_line_ids],
+            [(2.0, 28.57), (1.0, 42.86)],
+        )
+        self.assertAlmostEqual(credit.amount_total, 100.0)
+        self.assertAlmostEqual(dispute.amount_resolved, 100.0)
+        self.assertAlmostEqual(dispute.amount_remaining, 0.0)
+
+    def test_partial_credit_with_tax_credits_exactly_the_amount(self):
+        invoice = self._invoice_two_lines(taxes=self.tax_sale_a)  # 402.50
+        dispute = self._dispute(move_id=invoice.id, amount_disputed=402.5)
+        dispute.resolve("credit_note", amount=100.0, close=False)
+        credit = dispute.credit_note_ids
+        self.assertAlmostEqual(credit.amount_total, 100.0)
+        for line in credit.invoice_line_ids:
+            self.assertEqual(line.price_unit, round(line.price_unit, 2))
+        self.assertAlmostEqual(dispute.amount_resolved, 100.0)
 
     def test_over_credit_refused_nothing_changed(self):
         invoice = self._invoice_two_lines()
