@@ -64,7 +64,9 @@ class RelationshipEngagement(models.Model):
     user_id = fields.Many2one(
         related="partner_id.user_id", string="Salesperson", readonly=True
     )
-    tier = fields.Selection(TIERS, required=True, default="new", readonly=True)
+    tier = fields.Selection(
+        TIERS, required=True, default="new", readonly=True, group_expand=True
+    )
     score = fields.Float(digits=(5, 1), readonly=True, aggregator="avg")
     score_previous = fields.Float(
         string="Previous Score",
@@ -78,6 +80,12 @@ class RelationshipEngagement(models.Model):
         readonly=True,
         aggregator="avg",
         help="Change of the score since the previous snapshot.",
+    )
+    has_previous_score = fields.Boolean(compute="_compute_score_trend_display")
+    score_trend_display = fields.Char(
+        string="Score Change",
+        compute="_compute_score_trend_display",
+        help="Change of the score since the previous snapshot; — for a first score.",
     )
     date_computed = fields.Datetime(string="Last Computed", readonly=True)
     date_snapshot = fields.Date(
@@ -188,6 +196,28 @@ class RelationshipEngagement(models.Model):
                 "<p><strong>%s</strong></p><table class='table table-sm'>"
                 "<tbody>%s</tbody></table>"
             ) % (labels.get(record.tier, ""), rows)
+
+    @api.depends("score_previous", "score_trend")
+    def _compute_score_trend_display(self):
+        # The ORM reads a NULL previous score as 0.0: ask the column whether
+        # there is one, for the whole recordset in one query.
+        ids = [record_id for record_id in self.ids if isinstance(record_id, int)]
+        with_previous = set()
+        if ids:
+            self.flush_recordset(["score_previous"])
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM relationship_engagement "
+                    "WHERE id = ANY(%s) AND score_previous IS NOT NULL",
+                    ids,
+                )
+            )
+            with_previous = {row[0] for row in self.env.cr.fetchall()}
+        for record in self:
+            record.has_previous_score = record.id in with_previous
+            record.score_trend_display = (
+                f"{record.score_trend:+.1f}" if record.has_previous_score else "—"
+            )
 
     def _engagement_optional_presence(self):
         """``{id: {"satisfaction", "service"}}``: which optional components

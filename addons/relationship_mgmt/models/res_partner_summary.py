@@ -103,7 +103,9 @@ class ResPartner(models.Model):
         return {
             "score": engagement.score if scored else False,
             "tier": engagement.tier,
-            "trend": engagement.score_trend if scored else False,
+            "trend": engagement.score_trend
+            if scored and engagement.has_previous_score
+            else False,
             "rfm_segment": engagement.rfm_segment or False,
             "breakdown": reason_dicts(
                 engagement._engagement_reason_lines(present.get(engagement.id, set()))

@@ -85,7 +85,13 @@ class TestEngagementRecompute(RelationshipCommon):
         self._recompute(customer, other)
         engagement = self._engagement(customer)
         first_score = engagement.score
+        # A first score has no trend: shown as a dash, not as 0.0.
+        self.assertFalse(engagement.has_previous_score)
+        self.assertEqual(engagement.score_trend_display, "—")
+        self.assertEqual(customer.engagement_trend_display, "—")
         self._recompute(customer, other)  # same day: the snapshot is replaced
+        engagement.invalidate_recordset()
+        self.assertEqual(engagement.score_trend_display, "—")
         Snapshot = self.env["relationship.engagement.snapshot"]
         self.assertEqual(Snapshot.search_count([("partner_id", "=", customer.id)]), 1)
 
@@ -100,6 +106,10 @@ class TestEngagementRecompute(RelationshipCommon):
         self.assertEqual(engagement.score_previous, first_score)
         self.assertAlmostEqual(engagement.score_trend, engagement.score - first_score)
         self.assertGreater(engagement.score_trend, 0)
+        self.assertTrue(engagement.has_previous_score)
+        self.assertEqual(
+            engagement.score_trend_display, f"+{engagement.score_trend:.1f}"
+        )
 
     def test_old_snapshots_purged_after_retention(self):
         customer = self._customer("Historic")
