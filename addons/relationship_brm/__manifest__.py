@@ -49,6 +49,9 @@
         "web.assets_frontend": [
             "relationship_brm/static/src/js/portal_dispute_counter.js",
         ],
+        "web.assets_tests": [
+            "relationship_brm/static/tests/tours/*.js",
+        ],
     },
     "demo": [
         "demo/relationship_agreement_demo.xml",

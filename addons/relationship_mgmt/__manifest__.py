@@ -66,4 +66,9 @@
         "demo/res_partner_demo.xml",
         "demo/relationship_program_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "relationship_mgmt/static/tests/tours/*.js",
+        ],
+    },
 }

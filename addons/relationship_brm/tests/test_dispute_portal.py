@@ -305,3 +305,28 @@ class TestDisputePortal(DisputePortalCommon, HttpCase):
             "selected=",
             form.text.split('name="sale_order_id"')[1].split("</select>")[0],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDisputePortalTour(DisputePortalCommon, HttpCase):
+    """In a real browser: a customer with no dispute yet opens one from the
+    portal home."""
+
+    def test_portal_customer_opens_first_dispute_in_browser(self):
+        newcomer = self._customer("Newcomer Trading")
+        portal_user = self._portal_user(newcomer, "brm_portal_newcomer")
+        invoice = self._invoice(newcomer, day("2026-05-06"), day("2026-06-05"))
+        self.start_tour(
+            "/my", "relationship_brm_portal_dispute", login=portal_user.login
+        )
+        dispute = self.Dispute.search([("partner_id", "=", newcomer.id)])
+        self.assertRecordValues(
+            dispute,
+            [
+                {
+                    "name": "Two pallets arrived broken",
+                    "dispute_type": "quality",
+                    "move_id": invoice.id,
+                }
+            ],
+        )
