@@ -46,6 +46,9 @@
         "views/menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "relationship_brm/static/src/views/*.js",
+        ],
         "web.assets_frontend": [
             "relationship_brm/static/src/js/portal_dispute_counter.js",
         ],

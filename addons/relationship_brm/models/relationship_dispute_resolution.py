@@ -85,6 +85,22 @@ class RelationshipDispute(models.Model):
         action["context"]["default_resolution_type"] = "rejection"
         return action
 
+    def action_move_to_stage(self, stage_id):
+        """What the kanban and the status bar do when a user moves the dispute
+        to ``stage_id``: a closed stage opens the resolution (or rejection)
+        window, since only a resolution closes a dispute; any other stage is
+        written, and False is returned."""
+        self.ensure_one()
+        stage = self.env["relationship.dispute.stage"].browse(stage_id).exists()
+        if not stage:
+            raise UserError(self.env._("Unknown dispute stage %(id)s.", id=stage_id))
+        if not stage.is_closed:
+            self.stage_id = stage
+            return False
+        if stage.kind == "rejected":
+            return self.action_open_reject_wizard()
+        return self.action_open_resolve_wizard()
+
     # ------------------------------------------------------------------
     # Public API (XML-RPC)
     # ------------------------------------------------------------------

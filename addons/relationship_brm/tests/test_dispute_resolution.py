@@ -2,17 +2,14 @@ import json
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import BrmCommon
 
 
-@tagged("post_install", "-at_install")
-class TestDisputeResolution(BrmCommon):
-    """Each resolution of a dispute does its real effect (credit note,
-    return, replacement delivery, discount taken by the next order,
-    rejection), is recorded on the dispute and refuses bad input without
-    changing anything."""
+class DisputeResolutionCommon(BrmCommon):
+    """Stages, a second product, a Relationships user who also bills and
+    ships, and invoice and dispute helpers."""
 
     @classmethod
     def setUpClass(cls):
@@ -99,6 +96,14 @@ class TestDisputeResolution(BrmCommon):
         self.assertEqual(dispute.amount_resolved, 0.0)
         self.assertEqual(self._refunds(), refunds_before)
         self.assertEqual(len(dispute.message_ids), messages_before)
+
+
+@tagged("post_install", "-at_install")
+class TestDisputeResolution(DisputeResolutionCommon):
+    """Each resolution of a dispute does its real effect (credit note,
+    return, replacement delivery, discount taken by the next order,
+    rejection), is recorded on the dispute and refuses bad input without
+    changing anything."""
 
     # ------------------------------------------------------------------
     # Credit notes
@@ -666,3 +671,39 @@ class TestDisputeResolution(BrmCommon):
             )
         self.assertEqual(self._refunds(), refunds)
         self.assertEqual(dispute.stage_id, self.stage_new)
+
+
+@tagged("post_install", "-at_install")
+class TestDisputeResolutionTour(DisputeResolutionCommon, HttpCase):
+    """In a real browser: from an invoice to its credit note."""
+
+    def test_invoice_dispute_resolved_with_credit_note_from_status_bar(self):
+        invoice = self._invoice_two_lines()
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "relationship_brm_dispute_credit_note",
+            login=self.user_relationship.login,
+        )
+        dispute = self.env["relationship.dispute"].search(
+            [("move_id", "=", invoice.id)]
+        )
+        self.assertEqual(dispute.stage_id.kind, "resolved")
+        self.assertAlmostEqual(dispute.credit_note_ids.amount_total, 100.0)
+        self.assertAlmostEqual(invoice.amount_residual, 250.0)
+
+    def test_moving_to_a_closed_stage_opens_the_resolution(self):
+        invoice = self._invoice_two_lines()
+        dispute = self._dispute(move_id=invoice.id, amount_disputed=50.0)
+        Stage = self.env["relationship.dispute.stage"]
+        investigation = Stage.search([("kind", "=", "investigation")], limit=1)
+        self.assertFalse(dispute.action_move_to_stage(investigation.id))
+        self.assertEqual(dispute.stage_id, investigation)
+        action = dispute.action_move_to_stage(self.stage_resolved.id)
+        self.assertEqual(action["res_model"], "relationship.dispute.resolve")
+        rejected = Stage.search([("kind", "=", "rejected")], limit=1)
+        action = dispute.action_move_to_stage(rejected.id)
+        self.assertEqual(action["context"]["default_resolution_type"], "rejection")
+        # Nothing closed until the resolution is made.
+        self.assertEqual(dispute.stage_id, investigation)
+        with self.assertRaises(UserError):
+            dispute.action_move_to_stage(999999)
