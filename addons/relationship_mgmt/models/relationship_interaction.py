@@ -1,8 +1,10 @@
 from datetime import datetime, time
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, is_html_empty
 
 from ..engine import engagement as engine
 from ..engine import rpc
@@ -92,6 +94,21 @@ class RelationshipInteraction(models.Model):
         copy=False,
         help="The chatter message this interaction was logged from: the "
         "engagement score counts the two only once.",
+    )
+
+    date_follow_up = fields.Date(
+        string="Follow-up on",
+        help="Schedule a to-do activity on the customer for the person who "
+        "logged the interaction, due that day.",
+    )
+    is_note_posted = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Its chatter message is the note posted when it was logged by hand: "
+        "deleted with it.",
+    )
+    follow_up_activity_id = fields.Many2one(
+        "mail.activity", string="Follow-up Activity", readonly=True, copy=False
     )
 
     _sql_constraints = [
@@ -210,6 +227,8 @@ class RelationshipInteraction(models.Model):
             self._check_interaction_vals(vals)
             self._normalize_partner_vals(vals)
         interactions = super().create(vals_list)
+        interactions._post_to_customer_chatter()
+        interactions._schedule_follow_ups()
         interactions._mark_customers()
         return interactions
 
@@ -224,7 +243,57 @@ class RelationshipInteraction(models.Model):
 
     def unlink(self):
         self._mark_customers()
-        return super().unlink()
+        # sudo: the notes were posted by the addon for these interactions
+        # (their deletion, or a privacy erasure, takes the trace with them).
+        notes = self.filtered("is_note_posted").message_id.sudo()
+        result = super().unlink()
+        notes.unlink()
+        return result
+
+    def _post_to_customer_chatter(self):
+        """A note on the customer's chatter for each interaction logged by
+        hand (not from a message), linked as the interaction's message so the
+        engagement score counts the two once."""
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for interaction in self.filtered(lambda record: not record.message_id):
+            body = Markup("<p><strong>%s</strong> %s</p>") % (
+                self.env._(
+                    "%(channel)s logged:",
+                    channel=channels.get(interaction.channel, interaction.channel),
+                ),
+                interaction.name,
+            )
+            if not is_html_empty(interaction.summary):
+                body += interaction.summary
+            # sudo: the note only records what the user just logged on a
+            # customer they may read; logging needs no write right on contacts.
+            message = interaction.partner_id.sudo().message_post(
+                body=body,
+                author_id=(interaction.user_id or self.env.user).partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            # Dated like the interaction and tagged with its company, so the
+            # engagement score counts the two the same way (window, company).
+            message.write(
+                {
+                    "date": interaction.date,
+                    "record_company_id": interaction.company_id.id,
+                }
+            )
+            interaction.write({"message_id": message.id, "is_note_posted": True})
+
+    def _schedule_follow_ups(self):
+        for interaction in self.filtered("date_follow_up"):
+            # sudo: as for the note, a to-do on the customer for the user who
+            # logged the interaction.
+            activity = interaction.partner_id.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=interaction.date_follow_up,
+                summary=self.env._("Follow up: %(name)s", name=interaction.name),
+                user_id=(interaction.user_id or self.env.user).id,
+            )
+            interaction.follow_up_activity_id = activity
 
     @api.model
     def _check_interaction_vals(self, vals):
@@ -360,7 +429,9 @@ class RelationshipEngagement(models.Model):
                         WHERE m.id = i.message_id
                           AND m.date >= %(date_from)s
                           AND ((m.model = 'res.partner' AND m.res_id = c.id
-                                AND m.message_type IN ('email', 'comment'))
+                                AND m.message_type IN ('email', 'comment')
+                                AND (m.record_company_id IS NULL
+                                     OR m.record_company_id = %(company_id)s))
                                OR (m.author_id = c.id
                                    AND m.message_type = 'email'
                                    AND (m.record_company_id IS NULL

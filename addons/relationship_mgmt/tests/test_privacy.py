@@ -61,6 +61,12 @@ class TestRelationshipPrivacy(RelationshipCommon):
         other = self._customer("Someone Else")
         self._order(other, 5, 100.0)
         self.Engagement._recompute_company(self.env.company, full=True)
+        note = (
+            self.env["relationship.interaction"]
+            .search([("partner_id", "=", customer.id)])
+            .message_id
+        )
+        self.assertTrue(note, "logging the call posted a note")
 
         counts = customer.relationship_erase_data()
 
@@ -69,6 +75,7 @@ class TestRelationshipPrivacy(RelationshipCommon):
         data = customer.relationship_export_data()[str(customer.id)]["models"]
         self.assertFalse(any(data.values()))
         self.assertTrue(self._engagement(other))
+        self.assertFalse(note.exists(), "the interaction's note goes with it")
         if "privacy.log" in self.env:
             log = self.env["privacy.log"].search([], order="id desc", limit=1)
             self.assertIn("relationship.engagement 1", log.execution_details)
