@@ -55,6 +55,7 @@
         "views/relationship_product_affinity_views.xml",
         "views/relationship_recommendation_views.xml",
         "wizards/relationship_crosssell_wizard_views.xml",
+        "wizards/relationship_privacy_erase_wizard_views.xml",
         "views/res_partner_crosssell_views.xml",
         "views/sale_order_crosssell_views.xml",
         "views/relationship_event_views.xml",

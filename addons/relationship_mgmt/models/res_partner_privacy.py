@@ -1,6 +1,6 @@
 import json
 
-from odoo import models
+from odoo import Command, models
 from odoo.exceptions import AccessError, UserError
 
 from ..engine import rpc
@@ -191,6 +191,21 @@ class ResPartner(models.Model):
         count = len(records)
         records.unlink()
         return count
+
+    def action_relationship_erase_confirm(self):
+        """The confirmation window of Action ▸ Erase Relationship Data."""
+        self._relationship_check_privacy_rights()
+        wizard = self.env["relationship.privacy.erase.wizard"].create(
+            {"partner_ids": [Command.set(self.ids)]}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Erase Relationship Data"),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
 
     def action_relationship_erase(self):
         self.relationship_erase_data()

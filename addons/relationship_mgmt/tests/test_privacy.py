@@ -91,3 +91,52 @@ class TestRelationshipPrivacy(RelationshipCommon):
         self.assertTrue(
             manager_data[str(customer.id)]["models"]["relationship.engagement"]
         )
+
+    def test_privacy_requests_are_manager_actions_with_a_confirmed_erase(self):
+        customer = self._profiled_customer()
+        erase_xmlid = "relationship_mgmt.res_partner_action_relationship_erase"
+        ours = {
+            self.env.ref(f"relationship_mgmt.res_partner_action_relationship_{name}")
+            for name in ("export", "report", "erase")
+        }
+        for user, expected in (
+            (self.user_manager, ours),
+            (self.user_relationship, set()),
+        ):
+            bound = {
+                action["id"]
+                for action in self.env["ir.actions.actions"]
+                .with_user(user)
+                .get_bindings("res.partner")["action"]
+            }
+            self.assertEqual(
+                {action for action in ours if action.id in bound}, expected
+            )
+        # Erase asks first: nothing is deleted until the window's Erase.
+        manager_customer = customer.with_user(self.user_manager)
+        opened = (
+            self.env.ref(erase_xmlid)
+            .with_user(self.user_manager)
+            .with_context(
+                active_model="res.partner",
+                active_ids=customer.ids,
+                active_id=customer.id,
+            )
+            .run()
+        )
+        self.assertEqual(opened["res_model"], "relationship.privacy.erase.wizard")
+        self.assertTrue(self._engagement(customer))
+        wizard = self.env["relationship.privacy.erase.wizard"].browse(opened["res_id"])
+        self.assertEqual(wizard.partner_ids, customer)
+        self.assertEqual(wizard.customer_count, 1)
+        wizard.with_user(self.user_manager).action_erase()
+        self.assertFalse(self._engagement(customer))
+        self.assertFalse(
+            manager_customer.relationship_export_data()[str(customer.id)]["models"][
+                "relationship.engagement"
+            ]
+        )
+        with self.assertRaises(AccessError):
+            customer.with_user(
+                self.user_relationship
+            ).action_relationship_erase_confirm()
