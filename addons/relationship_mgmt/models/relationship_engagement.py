@@ -413,8 +413,16 @@ class RelationshipEngagement(models.Model):
     def action_recompute_all(self):
         """Manager button: recompute every customer of the current companies."""
         result = self.recompute_engagement(None)
+        return self._engagement_recompute_notification(
+            result, {"type": "ir.actions.act_window_close"}
+        )
+
+    @api.model
+    def _engagement_recompute_notification(self, result, next_action):
+        """The notification telling a user what a recompute did
+        (``recompute_engagement``'s result), then ``next_action``."""
         message = self.env._(
-            "%(count)s customers scored (%(new)s new).",
+            "Customers scored: %(count)s (%(new)s new).",
             count=result["computed"],
             new=result["new"],
         )
@@ -428,8 +436,8 @@ class RelationshipEngagement(models.Model):
             "params": {
                 "title": self.env._("Engagement recomputed"),
                 "message": message,
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
+                "type": "warning" if result["skipped_companies"] else "success",
+                "next": next_action,
             },
         }
 

@@ -209,6 +209,10 @@ class ResPartner(models.Model):
         return action
 
     def action_recompute_engagement(self):
-        """Server action / button: recompute the selected partners now."""
-        self.env["relationship.engagement"].recompute_engagement(self.ids)
-        return True
+        """Server action / button: recompute the selected partners now and
+        say what was done; the contact shows its new score."""
+        Engagement = self.env["relationship.engagement"]
+        result = Engagement.recompute_engagement(self.ids)
+        return Engagement._engagement_recompute_notification(
+            result, {"type": "ir.actions.client", "tag": "soft_reload"}
+        )
