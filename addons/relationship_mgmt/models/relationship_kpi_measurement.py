@@ -414,7 +414,8 @@ class RelationshipKpiMeasurement(models.Model):
             raise AccessError(
                 self.env._(
                     "You do not work in company %(company)s.",
-                    company=company.display_name,
+                    # sudo: the name of the company the caller asked about
+                    company=company.sudo().display_name,
                 )
             )
         parsed = kpi_engine.parse_period(period)

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
 from ..engine import kpi as kpi_engine
 
@@ -66,18 +65,6 @@ class RelationshipKpiTarget(models.Model):
     )
     unit = fields.Selection(kpi_engine.UNITS, compute="_compute_kpi_info")
     kpi_help = fields.Text(string="Definition", compute="_compute_kpi_info")
-
-    def init(self):
-        # One active target per company, KPI and period (archived ones are
-        # history); _check_unique says so in words before this index does.
-        self.env.cr.execute(
-            SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (company_id, kpi, "
-                "period_type) WHERE active",
-                SQL.identifier(f"{self._table}_active_uniq"),
-                SQL.identifier(self._table),
-            )
-        )
 
     # ---- Computes ----
 
