@@ -7,8 +7,9 @@ each (so that every stored figure opens the records it counts). The value is
 ``scale * numerator / denominator`` (no data when the denominator is zero),
 or the numerator itself for KPIs that are amounts or counts (``scale=None``).
 
-Each query reads the definitions the addons already report with: customers
-who bought in a month from ``relationship.customer.month.report``, won
+Each query reads the definitions the addons already report with: the
+orders and invoiced revenue of the customers as "Customers by Month"
+(``relationship.customer.month.report``) counts them, won
 opportunities and their first order from ``relationship.conversion.report``,
 the stored CSAT/NPS category of ``relationship.satisfaction``, the stored
 churn risk of ``relationship.analytics``, the completion and response rules
@@ -147,19 +148,25 @@ def end_of(day):
 # ---- Customer KPIs ----
 
 
-def _customer_months(company_id, date_from, date_to):
-    """Months in which the company's customers placed confirmed orders (the
-    "Customers by Month" report's definition of a buying customer)."""
+def _customer_orders(company_id, date_from, date_to):
+    """The confirmed orders of the company's customers (commercial entities,
+    the companies' own partners left out) placed from ``date_from`` to
+    ``date_to``: the rows "Customers by Month" counts as orders
+    (``test_kpi`` checks that both count the same customers). Read from
+    ``sale_order`` itself, whose ``date_order`` index the report's monthly
+    grouping cannot use."""
     return SQL(
         """
-        SELECT partner_id, date, order_count
-          FROM relationship_customer_month_report
-         WHERE company_id = %(company_id)s AND order_count > 0
-           AND date >= %(date_from)s AND date <= %(date_to)s
+        SELECT p.commercial_partner_id AS partner_id, so.date_order
+          FROM sale_order so
+          JOIN res_partner p ON p.id = so.partner_id
+         WHERE so.company_id = %(company_id)s AND so.state = 'sale'
+           AND so.date_order >= %(date_from)s AND so.date_order < %(date_to)s
+           AND p.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
         """,
         company_id=company_id,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=start_of(date_from),
+        date_to=end_of(date_to),
     )
 
 
@@ -172,11 +179,11 @@ def _retention_query(company_id, date_from, date_to, today, period_type, kept):
     )
     return SQL(
         """
-        WITH months AS (%(months)s),
+        WITH orders AS (%(orders)s),
         last_period AS (
-            SELECT DISTINCT partner_id FROM months WHERE date < %(date_from)s
+            SELECT DISTINCT partner_id FROM orders WHERE date_order < %(date_from)s
         ), this_period AS (
-            SELECT DISTINCT partner_id FROM months WHERE date >= %(date_from)s
+            SELECT DISTINCT partner_id FROM orders WHERE date_order >= %(date_from)s
         )
         SELECT COUNT(*) FILTER (WHERE %(numerator)s), COUNT(*),
                ARRAY_AGG(last_period.partner_id ORDER BY last_period.partner_id)
@@ -186,8 +193,8 @@ def _retention_query(company_id, date_from, date_to, today, period_type, kept):
           LEFT JOIN this_period
             ON this_period.partner_id = last_period.partner_id
         """,
-        months=_customer_months(company_id, previous_from, date_to),
-        date_from=date_from,
+        orders=_customer_orders(company_id, previous_from, date_to),
+        date_from=start_of(date_from),
         numerator=numerator,
     )
 
@@ -216,18 +223,18 @@ def repeat_purchase_query(company_id, date_from, date_to, today):
     return SQL(
         """
         WITH buyer AS (
-            SELECT partner_id, SUM(order_count) AS orders
-              FROM (%(months)s) months
+            SELECT partner_id, COUNT(*) AS orders
+              FROM (%(orders)s) orders
              GROUP BY partner_id
-            HAVING MAX(date) >= %(date_from)s
+            HAVING MAX(date_order) >= %(date_from)s
         )
         SELECT COUNT(*) FILTER (WHERE orders >= 2), COUNT(*),
                ARRAY_AGG(partner_id ORDER BY partner_id) FILTER (WHERE orders >= 2),
                ARRAY_AGG(partner_id ORDER BY partner_id)
           FROM buyer
         """,
-        months=_customer_months(company_id, date(1900, 1, 1), date_to),
-        date_from=date_from,
+        orders=_customer_orders(company_id, date(1900, 1, 1), date_to),
+        date_from=start_of(date_from),
     )
 
 
@@ -331,22 +338,26 @@ def tier_share_query(tier):
 
 
 def revenue_at_risk_query(company_id, date_from, date_to, today):
-    """Revenue invoiced in the period (net of refunds) by the customers whose
-    churn risk is High; the denominator is the revenue of every customer."""
+    """Revenue invoiced in the period (net of refunds, the "Customers by
+    Month" rule) by the customers whose churn risk is High; the denominator
+    is the revenue of every customer."""
     return SQL(
         """
         WITH revenue AS (
-            SELECT report.partner_id, SUM(report.invoiced_amount) AS amount,
+            SELECT am.commercial_partner_id AS partner_id,
+                   SUM(am.amount_untaxed_signed) AS amount,
                    BOOL_OR(COALESCE(ra.order_count > 0 AND ra.churn_risk >= %(high)s,
                                     FALSE)) AS at_risk
-              FROM relationship_customer_month_report report
+              FROM account_move am
               LEFT JOIN relationship_analytics ra
-                ON ra.partner_id = report.partner_id
-               AND ra.company_id = report.company_id
-             WHERE report.company_id = %(company_id)s
-               AND report.date >= %(date_from)s AND report.date <= %(date_to)s
-               AND report.invoiced_amount != 0
-             GROUP BY report.partner_id
+                ON ra.partner_id = am.commercial_partner_id
+               AND ra.company_id = am.company_id
+             WHERE am.company_id = %(company_id)s AND am.state = 'posted'
+               AND am.move_type IN ('out_invoice', 'out_refund')
+               AND am.invoice_date >= %(date_from)s AND am.invoice_date <= %(date_to)s
+               AND am.commercial_partner_id NOT IN (SELECT partner_id FROM res_company)
+             GROUP BY am.commercial_partner_id
+            HAVING SUM(am.amount_untaxed_signed) != 0
         )
         SELECT COALESCE(SUM(amount) FILTER (WHERE at_risk), 0), SUM(amount),
                ARRAY_AGG(partner_id ORDER BY partner_id) FILTER (WHERE at_risk),

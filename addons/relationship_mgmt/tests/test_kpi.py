@@ -235,6 +235,28 @@ class TestKpiMeasurement(RelationshipCommon):
         # C's lead was created on 2 May, its first order came on 12 May.
         self.assertMeasured(kpis["days_to_first_order"], 10, 1, 10.0)
 
+    def test_customer_kpis_count_what_customers_by_month_reports(self):
+        kpis = self._measure()
+        Report = self.env["relationship.customer.month.report"]
+
+        def rows(month):
+            return Report.search(
+                [("company_id", "=", self.company.id), ("date", "=", month)]
+            )
+
+        def buyers(month):
+            return sorted(rows(month).filtered("order_count").partner_id.ids)
+
+        april, may = buyers(date(2026, 4, 1)), buyers(MAY)
+        retention = kpis["retention_rate"]
+        self.assertEqual(retention.denominator_ids, april)
+        self.assertEqual(retention.numerator_ids, sorted(set(april) & set(may)))
+        self.assertEqual(kpis["repeat_purchase_rate"].denominator_ids, may)
+        self.assertEqual(
+            kpis["revenue_at_risk"].denominator,
+            sum(rows(MAY).mapped("invoiced_amount")),
+        )
+
     def test_satisfaction_kpis_count_the_month_of_the_company(self):
         kpis = self._measure()
         # 5 + 4 + 3 over 3 (April's and the other company's answers left out)
