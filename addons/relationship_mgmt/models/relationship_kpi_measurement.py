@@ -61,7 +61,7 @@ class RelationshipKpiMeasurement(models.Model):
         selection="_selection_kpi", string="KPI", required=True, readonly=True
     )
     period_type = fields.Selection(
-        kpi_engine.PERIOD_TYPES, string="Period Type", required=True, readonly=True
+        kpi_engine.PERIOD_TYPES, required=True, readonly=True
     )
     date_from = fields.Date(string="From", required=True, readonly=True, index=True)
     date_to = fields.Date(string="To", required=True, readonly=True)

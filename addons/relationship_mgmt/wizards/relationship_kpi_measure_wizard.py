@@ -72,8 +72,8 @@ class RelationshipKpiMeasureWizard(models.TransientModel):
         action["domain"] = [
             ("company_id", "in", self.company_ids.ids),
             ("period_type", "=", self.period_type),
-            ("date_from", ">=", periods[0]),
-            ("date_from", "<=", periods[-1]),
+            ("date_from", ">=", fields.Date.to_string(periods[0])),
+            ("date_from", "<=", fields.Date.to_string(periods[-1])),
         ]
         action["context"] = {}
         return action
