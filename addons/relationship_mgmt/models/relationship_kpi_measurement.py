@@ -205,13 +205,15 @@ class RelationshipKpiMeasurement(models.Model):
         self.env.flush_all()
         written = []
         for company in companies:
-            today = fields.Date.context_today(self.with_company(company))
+            # The company's records, whichever companies the user has active.
+            self_company = self.with_company(company)
+            today = fields.Date.context_today(self_company)
             if date_from > today:
                 continue
             kpis = list(catalogue.values())
             if not force:
                 closed = set(
-                    self.search(
+                    self_company.search(
                         [
                             ("company_id", "=", company.id),
                             ("period_type", "=", period_type),
@@ -228,7 +230,7 @@ class RelationshipKpiMeasurement(models.Model):
             )
             targets = {
                 target.kpi: target
-                for target in self.env["relationship.kpi.target"].search(
+                for target in self_company.env["relationship.kpi.target"].search(
                     [
                         ("company_id", "=", company.id),
                         ("period_type", "=", period_type),
@@ -270,7 +272,10 @@ class RelationshipKpiMeasurement(models.Model):
                 )
             written += self._upsert(rows)
         self.invalidate_model()
-        measurements = self.browse(written)
+        # Every measured company readable, not only the active ones.
+        measurements = self.with_context(
+            allowed_company_ids=(self.env.companies | companies).ids
+        ).browse(written)
         measurements._alert_off_target()
         return measurements
 
@@ -430,7 +435,7 @@ class RelationshipKpiMeasurement(models.Model):
         period_type, date_from = parsed
         measurements = {
             measurement.kpi: measurement
-            for measurement in self.search(
+            for measurement in self.with_company(company).search(
                 [
                     ("company_id", "=", company.id),
                     ("period_type", "=", period_type),

@@ -507,6 +507,29 @@ class TestKpiMeasurement(RelationshipCommon):
         visible = self.Measurement.with_user(self.user_relationship).search([])
         self.assertEqual(visible.company_id, self.company)
 
+    def test_measuring_another_active_company_uses_its_targets(self):
+        self.Target.with_company(self.other_company).create(
+            {
+                "kpi": "csat_average",
+                "comparison": "at_least",
+                "value": 4.0,
+                "company_id": self.other_company.id,
+            }
+        )
+        # The web client with only the main company active.
+        Measurement = self.Measurement.with_context(
+            allowed_company_ids=self.company.ids
+        )
+        measurements = Measurement._measure(self.other_company, "month", MAY)
+        csat = measurements.filtered(lambda m: m.kpi == "csat_average")
+        self.assertEqual((csat.value, csat.status), (1.0, "off_target"))
+        self.assertEqual(len(self._alerts(csat)[1]), 1)
+        rows = Measurement.kpi_status(self.other_company.id, "2026-05")
+        self.assertEqual(
+            [row["status"] for row in rows if row["kpi"] == "csat_average"],
+            ["off_target"],
+        )
+
     # ---- kpi_status ----
 
     def test_kpi_status_returns_plain_values(self):
