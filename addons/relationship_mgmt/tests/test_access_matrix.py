@@ -50,6 +50,9 @@ MATRIX = {
     "relationship.recommendation": {USER: "r", MANAGER: "ru"},
     "relationship.crosssell.wizard": {MANAGER: "rwcu"},
     "relationship.event": {USER: "r", MANAGER: "ru"},
+    "relationship.kpi.target": {USER: "r", MANAGER: "rwcu"},
+    "relationship.kpi.measurement": {USER: "r", MANAGER: "rwcu"},
+    "relationship.kpi.measure.wizard": {MANAGER: "rwcu"},
 }
 
 
@@ -296,6 +299,19 @@ class TestAccessMatrix(AccessMatrixMixin, RelationshipCommon):
                     }
                 ]
             ),
+            "relationship.kpi.target": env["relationship.kpi.target"]
+            .sudo()
+            .create(
+                {
+                    "kpi": "retention_rate",
+                    "value": 50.0,
+                    "company_id": company.id,
+                    "user_id": cls.env.user.id,
+                }
+            ),
+            "relationship.kpi.measurement": env["relationship.kpi.measurement"]
+            .sudo()
+            ._measure(company, "month", TODAY)[:1],
         }
         for model, record in records.items():
             assert record, f"no {model} record for {company.name}"
