@@ -53,6 +53,7 @@ MATRIX = {
     "relationship.kpi.target": {USER: "r", MANAGER: "rwcu"},
     "relationship.kpi.measurement": {USER: "r", MANAGER: "rwcu"},
     "relationship.kpi.measure.wizard": {MANAGER: "rwcu"},
+    "relationship.privacy.erase.wizard": {MANAGER: "rwcu"},
 }
 
 
