@@ -234,7 +234,7 @@ class RelationshipAgreementObligation(models.Model):
 
     @api.model
     def _agreements_from_ids(self, agreement_ids):
-        agreements = rpc.existing_records(
+        agreements = rpc.checked_records(
             self.env,
             "relationship.agreement",
             agreement_ids,

@@ -483,7 +483,7 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_partners_from_ids(self, partner_ids):
-        partners = rpc.existing_records(
+        partners = rpc.checked_records(
             self.env, "res.partner", partner_ids, self.env._("partner ids")
         )
         partners.check_access("read")

@@ -315,8 +315,12 @@ class RelationshipInteraction(models.Model):
         :param message_ids: list of ``mail.message`` ids
         :return: ids of the interactions created
         """
-        messages = rpc.existing_records(
-            self.env, "mail.message", message_ids, self.env._("message ids")
+        messages = rpc.checked_records(
+            self.env,
+            "mail.message",
+            message_ids,
+            self.env._("message ids"),
+            company_of=self._message_document_company,
         )
         logged = self.search([("message_id", "in", messages.ids)]).message_id
         vals_list = []
@@ -325,6 +329,17 @@ class RelationshipInteraction(models.Model):
             if vals:
                 vals_list.append(vals)
         return self.create(vals_list).ids
+
+    @api.model
+    def _message_document_company(self, message):
+        """The company of the document ``message`` (sudo, as check_company
+        passes it) is posted on, if any."""
+        if message.model not in self.env or not message.res_id:
+            return None
+        document = message.env[message.model].browse(message.res_id)
+        if "company_id" not in document._fields or not document.exists():
+            return None
+        return document.company_id
 
 
 class RelationshipEngagement(models.Model):

@@ -236,6 +236,7 @@ class RelationshipProgram(models.Model):
     # Public API (XML-RPC, JSON-RPC)
     # ------------------------------------------------------------------
 
+    @rpc.ids_first(lambda env: env._("program ids"))
     def enrol_partners(self, partner_ids=None):
         """Enrol customers by hand in this program (manual trigger), as the
         enrolment wizard does.
@@ -255,7 +256,7 @@ class RelationshipProgram(models.Model):
                     count=len(self._ids),
                 )
             )
-        program = rpc.existing_records(
+        program = rpc.checked_records(
             self.env, self._name, list(self._ids), _("program ids")
         )
         if not program.active:
@@ -267,7 +268,7 @@ class RelationshipProgram(models.Model):
             )
         if not partner_ids:
             raise UserError(_("Give the ids of the customers to enrol."))
-        partners = rpc.existing_records(
+        partners = rpc.checked_records(
             self.env, "res.partner", partner_ids, _("partner ids")
         )
         partners.check_access("read")
