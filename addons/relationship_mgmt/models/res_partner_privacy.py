@@ -174,7 +174,10 @@ class ResPartner(models.Model):
                         "records_description": ", ".join(sorted(counts)),
                     }
                 )
-        commercial.message_post(
+        # sudo: posting on a contact needs the right to edit it, which a
+        # Relationships manager need not have; the erasure itself was checked
+        # above, and the note stays authored by the manager.
+        commercial.sudo().message_post(
             body=self.env._(
                 "Relationship data erased at the customer's request "
                 "(%(count)s records).",
