@@ -155,17 +155,18 @@ class RelationshipInteraction(models.Model):
 
     @api.constrains("date")
     def _check_date(self):
-        today = fields.Date.context_today(self)
+        # The one date rule (README, readme/USAGE.md): not in the future, to
+        # the second; no time zone enters it.
+        now = fields.Datetime.now()
         for interaction in self:
-            day = fields.Datetime.context_timestamp(self, interaction.date).date()
-            if day > today:
+            if interaction.date > now:
                 raise ValidationError(
                     self.env._(
-                        "Interaction “%(subject)s”: %(date)s is in the future; "
-                        "log interactions that took place, and plan the others "
-                        "as activities.",
+                        "Interaction “%(subject)s”: %(date)s (UTC) is in the "
+                        "future; log interactions that took place, and plan the "
+                        "others as activities.",
                         subject=interaction.name,
-                        date=day,
+                        date=fields.Datetime.to_string(interaction.date),
                     )
                 )
 
