@@ -33,6 +33,7 @@ class RelationshipInteraction(models.Model):
 
     _name = "relationship.interaction"
     _description = "Customer Interaction"
+    _inherit = ["relationship.input.check"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -249,19 +250,12 @@ class RelationshipInteraction(models.Model):
                         field=field.string,
                     )
                 )
-        for name in ("channel", "direction", "outcome"):
-            value = vals.get(name)
-            allowed = self._fields[name].get_values(self.env)
-            if value and value not in allowed:
-                raise ValidationError(
-                    _(
-                        "Interaction: %(value)r is not a valid %(field)s; use one "
-                        "of %(allowed)s.",
-                        value=value,
-                        field=self._fields[name].string,
-                        allowed=", ".join(allowed),
-                    )
-                )
+        if vals.get("partner_id"):
+            rpc.check_company(
+                self.env["res.partner"].browse(vals["partner_id"]), _("partner ids")
+            )
+        # Choices (channel, direction, outcome) are checked by
+        # relationship.input.check, as on every model integrations create.
         if vals.get("date"):
             try:
                 fields.Datetime.to_datetime(vals["date"])

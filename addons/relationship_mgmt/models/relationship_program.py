@@ -41,7 +41,7 @@ class RelationshipProgram(models.Model):
 
     _name = "relationship.program"
     _description = "Post-sale Program"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "relationship.input.check"]
     _order = "sequence, id"
     _check_company_auto = True
 
