@@ -359,8 +359,13 @@ class RelationshipProgram(models.Model):
         return ctx
 
     def _partners_matching_customer_filters(self, partners):
-        """The customers among ``partners`` of the program's tier and RFM segment."""
+        """The customers among ``partners`` of the program's tier and RFM
+        segment who did not opt out of post-sale programs: every enrolment
+        path (triggers, by hand, wizard, segment) goes through here."""
         self.ensure_one()
+        partners = partners.filtered(
+            lambda partner: not partner.relationship_program_opt_out
+        )
         if not self.tier and not self.rfm_segment:
             return partners
         domain = [
