@@ -26,7 +26,10 @@ class RelationshipEvent(models.Model):
     _check_company_auto = True
 
     event_type = fields.Selection(
-        [("tier_changed", "Engagement tier changed")],
+        [
+            ("tier_changed", "Engagement tier changed"),
+            ("first_scored", "Engagement scored for the first time"),
+        ],
         required=True,
         readonly=True,
         index=True,
