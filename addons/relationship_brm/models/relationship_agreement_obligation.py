@@ -41,6 +41,7 @@ PERIOD_VALUE_COLUMNS = [name for name, __ in PERIOD_COLUMNS[2:]]
 class RelationshipAgreementObligation(models.Model):
     _name = "relationship.agreement.obligation"
     _description = "Agreement Obligation"
+    _inherit = ["relationship.input.check"]
     _order = "agreement_id, sequence, id"
     _check_company_auto = True
 
@@ -234,7 +235,7 @@ class RelationshipAgreementObligation(models.Model):
 
     @api.model
     def _agreements_from_ids(self, agreement_ids):
-        agreements = rpc.existing_records(
+        agreements = rpc.checked_records(
             self.env,
             "relationship.agreement",
             agreement_ids,

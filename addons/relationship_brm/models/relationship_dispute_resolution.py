@@ -105,6 +105,7 @@ class RelationshipDispute(models.Model):
     # Public API (XML-RPC)
     # ------------------------------------------------------------------
 
+    @rpc.ids_first(lambda env: env._("dispute ids"))
     def resolve(self, resolution_type=None, **options):
         """Resolve the dispute by ``resolution_type`` (credit_note, return,
         replacement, discount, rejection) with the options of that
@@ -333,7 +334,7 @@ class RelationshipDispute(models.Model):
             raise AccessError(
                 self.env._("Only Relationships users may resolve disputes.")
             )
-        disputes = rpc.existing_records(
+        disputes = rpc.checked_records(
             self.env, self._name, list(self._ids), self.env._("dispute ids")
         )
         if len(disputes) != 1:
@@ -341,17 +342,6 @@ class RelationshipDispute(models.Model):
                 self.env._(
                     "Disputes are resolved one at a time (%(count)s given).",
                     count=len(disputes),
-                )
-            )
-        # sudo: only the company of the dispute is read, to refuse another
-        # company's dispute with a clear message instead of the record rule's.
-        company = disputes.sudo().company_id
-        if company not in self.env.companies:
-            raise AccessError(
-                self.env._(
-                    "You may not resolve dispute %(id)s: it belongs to a company "
-                    "you do not work in.",
-                    id=disputes.id,
                 )
             )
 

@@ -242,7 +242,7 @@ class RelationshipTrustSnapshot(models.Model):
             companies = self.env.companies
             partners = None
         else:
-            partners = rpc.existing_records(
+            partners = rpc.checked_records(
                 self.env, "res.partner", partner_ids, self.env._("partner ids")
             )
             partners.check_access("read")

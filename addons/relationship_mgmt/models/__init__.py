@@ -1,3 +1,4 @@
+from . import relationship_input_check
 from . import res_company
 from . import res_config_settings
 from . import relationship_engagement

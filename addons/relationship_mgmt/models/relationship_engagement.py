@@ -521,7 +521,7 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_partners_from_ids(self, partner_ids):
-        partners = rpc.existing_records(
+        partners = rpc.checked_records(
             self.env, "res.partner", partner_ids, self.env._("partner ids")
         )
         partners.check_access("read")
@@ -806,9 +806,12 @@ class RelationshipEngagement(models.Model):
     def _engagement_reset_departed(self, company, since):
         """After a full run, the scored customers outside its population (no
         document left in the company: deleted or moved away) become New again
-        instead of keeping an old score. The population is the signals table,
-        plus, when the run resumed one started at ``since``, the customers
-        written since then."""
+        instead of keeping an old score, and the New rows outside it (marked
+        by an interaction, a response... of a customer without sales
+        documents) are cleared of their mark: no longer picked by every
+        incremental run for a recompute that has nothing to score. The
+        population is the signals table, plus, when the run resumed one
+        started at ``since``, the customers written since then."""
         score_columns = [
             "score",
             "score_previous",
@@ -823,7 +826,8 @@ class RelationshipEngagement(models.Model):
                 WITH old AS (
                     SELECT e.id, e.partner_id, e.tier
                       FROM relationship_engagement e
-                     WHERE e.company_id = %(company)s AND e.tier != 'new'
+                     WHERE e.company_id = %(company)s
+                       AND (e.tier != 'new' OR e.needs_recompute)
                        AND NOT EXISTS (
                            SELECT 1 FROM %(signals)s s
                             WHERE s.partner_id = e.partner_id
@@ -846,8 +850,10 @@ class RelationshipEngagement(models.Model):
                 ),
             )
         )
-        # Their tier changed to "new": one event each.
-        self._engagement_emit_tier_changes(company, self.env.cr.fetchall())
+        # The scored ones changed to "new": one event each.
+        self._engagement_emit_tier_changes(
+            company, [row for row in self.env.cr.fetchall() if row[2] != "new"]
+        )
 
     @api.model
     def _engagement_previous_sets(self, row, new_score, today):
@@ -884,8 +890,10 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_emit_tier_changes(self, company, changed):
-        """One ``tier_changed`` event per ``(partner id, engagement id, old
-        tier, new tier)`` in ``changed``, all created in one batch. A partner
+        """One event per ``(partner id, engagement id, old tier, new tier)``
+        in ``changed``, all created in one batch: ``first_scored`` when the
+        old tier is New (a first score is no drop nor rise, and rules on tier
+        changes must not fire for it), ``tier_changed`` otherwise. A partner
         without a row before (its first computation, e.g. the first run after
         installation) is never in ``changed``: "from nothing" is not a change.
         """
@@ -895,7 +903,7 @@ class RelationshipEngagement(models.Model):
         self.env["relationship.event"]._emit(
             [
                 {
-                    "event_type": "tier_changed",
+                    "event_type": "first_scored" if old == "new" else "tier_changed",
                     "partner_id": pid,
                     "company_id": company.id,
                     "res_model": self._name,

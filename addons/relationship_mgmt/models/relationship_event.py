@@ -28,6 +28,7 @@ class RelationshipEvent(models.Model):
     event_type = fields.Selection(
         [
             ("tier_changed", "Engagement tier changed"),
+            ("first_scored", "Engagement scored for the first time"),
             ("kpi_off_target", "KPI off target"),
         ],
         required=True,

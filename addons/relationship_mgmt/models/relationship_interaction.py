@@ -35,6 +35,7 @@ class RelationshipInteraction(models.Model):
 
     _name = "relationship.interaction"
     _description = "Customer Interaction"
+    _inherit = ["relationship.input.check"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -172,17 +173,18 @@ class RelationshipInteraction(models.Model):
 
     @api.constrains("date")
     def _check_date(self):
-        today = fields.Date.context_today(self)
+        # The one date rule (README, readme/USAGE.md): not in the future, to
+        # the second; no time zone enters it.
+        now = fields.Datetime.now()
         for interaction in self:
-            day = fields.Datetime.context_timestamp(self, interaction.date).date()
-            if day > today:
+            if interaction.date > now:
                 raise ValidationError(
                     self.env._(
-                        "Interaction “%(subject)s”: %(date)s is in the future; "
-                        "log interactions that took place, and plan the others "
-                        "as activities.",
+                        "Interaction “%(subject)s”: %(date)s (UTC) is in the "
+                        "future; log interactions that took place, and plan the "
+                        "others as activities.",
                         subject=interaction.name,
-                        date=day,
+                        date=fields.Datetime.to_string(interaction.date),
                     )
                 )
 
@@ -317,19 +319,12 @@ class RelationshipInteraction(models.Model):
                         field=field.string,
                     )
                 )
-        for name in ("channel", "direction", "outcome"):
-            value = vals.get(name)
-            allowed = self._fields[name].get_values(self.env)
-            if value and value not in allowed:
-                raise ValidationError(
-                    _(
-                        "Interaction: %(value)r is not a valid %(field)s; use one "
-                        "of %(allowed)s.",
-                        value=value,
-                        field=self._fields[name].string,
-                        allowed=", ".join(allowed),
-                    )
-                )
+        if vals.get("partner_id"):
+            rpc.check_company(
+                self.env["res.partner"].browse(vals["partner_id"]), _("partner ids")
+            )
+        # Choices (channel, direction, outcome) are checked by
+        # relationship.input.check, as on every model integrations create.
         if vals.get("date"):
             try:
                 fields.Datetime.to_datetime(vals["date"])
@@ -384,8 +379,12 @@ class RelationshipInteraction(models.Model):
         :param message_ids: list of ``mail.message`` ids
         :return: ids of the interactions created
         """
-        messages = rpc.existing_records(
-            self.env, "mail.message", message_ids, self.env._("message ids")
+        messages = rpc.checked_records(
+            self.env,
+            "mail.message",
+            message_ids,
+            self.env._("message ids"),
+            company_of=self._message_document_company,
         )
         logged = self.search([("message_id", "in", messages.ids)]).message_id
         vals_list = []
@@ -394,6 +393,17 @@ class RelationshipInteraction(models.Model):
             if vals:
                 vals_list.append(vals)
         return self.create(vals_list).ids
+
+    @api.model
+    def _message_document_company(self, message):
+        """The company of the document ``message`` (sudo, as check_company
+        passes it) is posted on, if any."""
+        if message.model not in self.env or not message.res_id:
+            return None
+        document = message.env[message.model].browse(message.res_id)
+        if "company_id" not in document._fields or not document.exists():
+            return None
+        return document.company_id
 
 
 class RelationshipEngagement(models.Model):

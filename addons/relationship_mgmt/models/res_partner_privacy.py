@@ -41,10 +41,11 @@ class ResPartner(models.Model):
                 )
             )
         # Over RPC the ids come unchecked: refuse wrong or unknown ones clearly.
-        rpc.existing_records(
+        rpc.checked_records(
             self.env, "res.partner", list(self._ids), self.env._("partner ids")
         )
 
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_export_data(self):
         """Everything the relationship addons hold about these customers (and
         their contacts), as plain JSON-able data, limited to what the caller
@@ -129,6 +130,7 @@ class ResPartner(models.Model):
             )
         return sections
 
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_erase_data(self):
         """Delete the relationship data of these customers in every company
         and record it in Odoo's privacy log when that module is installed.
@@ -172,7 +174,10 @@ class ResPartner(models.Model):
                         "records_description": ", ".join(sorted(counts)),
                     }
                 )
-        commercial.message_post(
+        # sudo: posting on a contact needs the right to edit it, which a
+        # Relationships manager need not have; the erasure itself was checked
+        # above, and the note stays authored by the manager.
+        commercial.sudo().message_post(
             body=self.env._(
                 "Relationship data erased at the customer's request "
                 "(%(count)s records).",

@@ -329,6 +329,26 @@ class TestEngagementRecompute(RelationshipCommon):
         self.assertEqual(snapshots[-1].tier, engagement.tier)
         self.assertEqual(snapshots[-1].recency_score, engagement.recency_score)
 
+    def test_full_run_refreshes_stale_new_rows_without_documents(self):
+        # A response marks a customer without sales documents: a New row
+        # waiting for a recompute that has nothing to score.
+        quiet = self._customer("Quiet Customer")
+        self.Engagement._mark_for_recompute([(quiet.id, self.env.company.id)])
+        engagement = self._engagement(quiet)
+        self.assertEqual((engagement.tier, engagement.needs_recompute), ("new", True))
+        self.assertFalse(engagement.date_computed)
+        events = self.env["relationship.event"].search_count([])
+
+        self.Engagement._recompute_company(self.env.company, full=True)
+
+        engagement.invalidate_recordset()
+        self.assertEqual(engagement.tier, "new")
+        self.assertFalse(engagement.needs_recompute)
+        self.assertFalse(engagement.date_computed)
+        self.assertEqual(self.env["relationship.event"].search_count([]), events)
+        marked = self.Engagement.search([("needs_recompute", "=", True)])
+        self.assertNotIn(engagement, marked)
+
     def test_full_run_turns_customers_without_documents_new(self):
         leaving = self._customer("Leaving Customer")
         order = self._order(leaving, 10, 100.0)

@@ -7,8 +7,11 @@ from odoo.tests import Form, tagged
 
 from .common import TODAY, RelationshipCommon
 
+# Noon of TODAY (UTC): the interactions of the tests are logged at 9:00.
+NOON = datetime.combine(TODAY, time(12))
 
-@freeze_time(TODAY)
+
+@freeze_time(NOON)
 @tagged("post_install", "-at_install")
 class TestInteraction(RelationshipCommon):
     @classmethod
@@ -91,6 +94,8 @@ class TestInteraction(RelationshipCommon):
         invalid = [
             ({"contact_id": stranger.id}, "does not belong to the customer"),
             ({"date": datetime.combine(TODAY + timedelta(days=2), time(9))}, "future"),
+            # One rule: not in the future, to the second (later today too).
+            ({"date": NOON + timedelta(seconds=1)}, "is in the future"),
             ({"res_model": "sale.order", "res_id": order.id + 1000}, "does not exist"),
             ({"res_model": "no.such.model", "res_id": 1}, "does not exist"),
             ({"res_model": "sale.order"}, "both its model and its ID"),
