@@ -80,7 +80,7 @@ def test_other_company_is_refused(rpc_other_company_manager, measured):
     with pytest.raises(xmlrpc.client.Fault) as caught:
         rpc_other_company_manager.call(MEASUREMENT, "kpi_status", measured, "2026-05")
     assert caught.value.faultCode == FAULT_ACCESS_ERROR
-    assert "do not work in company" in caught.value.faultString
+    assert "they belong to a company you do not work in" in caught.value.faultString
 
 
 def test_employees_without_the_group_are_refused(rpc_employee, measured):

@@ -271,6 +271,10 @@ def call_args(model, method, world, with_ids=True):
             [[world["customer"]]],
             {},
         ),
+        ("relationship.kpi.measurement", "kpi_status"): (
+            [world["main_company_id"], "2026-05"],
+            {},
+        ),
         ("relationship.dispute", "resolve"): (
             [[world.fresh_dispute()], "rejection"],
             {"reason": "Contract test"},

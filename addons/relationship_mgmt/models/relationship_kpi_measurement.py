@@ -412,17 +412,14 @@ class RelationshipKpiMeasurement(models.Model):
                     value=repr(company_id)[:80],
                 )
             )
-        company = rpc.existing_records(
-            self.env, "res.company", [company_id], self.env._("company ids")
+        # The one company check of the public methods (the company is its own).
+        company = rpc.checked_records(
+            self.env,
+            "res.company",
+            [company_id],
+            self.env._("company ids"),
+            company_of=lambda record: record,
         )
-        if company not in self.env.user.company_ids:
-            raise AccessError(
-                self.env._(
-                    "You do not work in company %(company)s.",
-                    # sudo: the name of the company the caller asked about
-                    company=company.sudo().display_name,
-                )
-            )
         parsed = kpi_engine.parse_period(period)
         if not parsed:
             raise UserError(

@@ -573,5 +573,7 @@ class TestKpiMeasurement(RelationshipCommon):
             Measurement.kpi_status(self.company.id, "2026-13")
         with self.assertRaisesRegex(UserError, "month like 2026-05"):
             Measurement.kpi_status(self.company.id, None)
-        with self.assertRaisesRegex(AccessError, "do not work in company"):
+        with self.assertRaisesRegex(
+            AccessError, "they belong to a company you do not work in"
+        ):
             Measurement.kpi_status(self.other_company.id, "2026-05")
