@@ -524,7 +524,13 @@ class TestKpiMeasurement(RelationshipCommon):
         csat = measurements.filtered(lambda m: m.kpi == "csat_average")
         self.assertEqual((csat.value, csat.status), (1.0, "off_target"))
         self.assertEqual(len(self._alerts(csat)[1]), 1)
-        rows = Measurement.kpi_status(self.other_company.id, "2026-05")
+        # Reading it, like every public method, asks for the company to be
+        # active (over XML-RPC all the user's companies are).
+        with self.assertRaisesRegex(AccessError, "company you do not work in"):
+            Measurement.kpi_status(self.other_company.id, "2026-05")
+        rows = Measurement.with_context(
+            allowed_company_ids=(self.company | self.other_company).ids
+        ).kpi_status(self.other_company.id, "2026-05")
         self.assertEqual(
             [row["status"] for row in rows if row["kpi"] == "csat_average"],
             ["off_target"],
