@@ -234,6 +234,26 @@ class RelationshipAgreementObligation(models.Model):
         return obligations._refresh()
 
     @api.model
+    def action_refresh_all(self):
+        """Refresh Now ▸ Measure All Obligations (managers): measure, then say
+        what was measured."""
+        result = self.refresh_obligations()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Obligations measured"),
+                "message": self.env._(
+                    "%(obligations)s obligations of %(agreements)s running "
+                    "agreements: %(periods)s periods measured, %(breaches)s new "
+                    "breaches.",
+                    **result,
+                ),
+                "type": "warning" if result["breaches"] else "success",
+            },
+        }
+
+    @api.model
     def _agreements_from_ids(self, agreement_ids):
         agreements = rpc.checked_records(
             self.env,
