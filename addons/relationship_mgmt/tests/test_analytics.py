@@ -192,14 +192,11 @@ class TestCustomerAnalytics(RelationshipCommon):
         )
         # The SQL view and the back-test function apply the same rule.
         values = {
-            "order_count": row.order_count,
-            "expected_gap_days": row.expected_gap_days,
-            "churn_risk": row.churn_risk,
-            "next_order_date": row.next_order_date,
+            "forecast_purchases": row.forecast_purchases,
             "next_order_value": row.next_order_value,
         }
         self.assertEqual(
-            engine.monthly_forecast(values, TODAY, 3),
+            engine.monthly_forecast(values, row.date_as_of),
             [(f.date, round(f.expected_revenue, 2)) for f in forecast],
         )
         pipeline = report.filtered(lambda r: r.source == "pipeline")
