@@ -387,14 +387,26 @@ def customer_model(rhythms, as_of, horizon_days, forecast_months, kind=clv.BGNBD
         factors = np.array([model.seasonal_index[m.month - 1] for m in months])
         monthly = monthly * factors[:, None]
     window = clv.next_purchase_quantiles(best, x, T) * unit
-    for index, pid in enumerate(ids):
+    # Python floats in one conversion per array (numpy scalars are slow to
+    # round one by one).
+    columns = zip(
+        ids,
+        result["p_alive"].tolist(),
+        result["p_no_purchase"].tolist(),
+        result["expected"].tolist(),
+        np.maximum(spend, 0.0).tolist(),
+        window.T.tolist(),
+        np.round(monthly, 6).T.tolist(),
+        strict=True,
+    )
+    for pid, alive, quiet, expected, value, days, purchases in columns:
         model.predictions[pid] = {
-            "p_alive": float(result["p_alive"][index]),
-            "p_no_purchase": float(result["p_no_purchase"][index]),
-            "expected": float(result["expected"][index]),
-            "spend": max(float(spend[index]), 0.0),
-            "window": [float(days) for days in window[:, index]],
-            "monthly": [round(float(v), 6) for v in monthly[:, index]],
+            "p_alive": alive,
+            "p_no_purchase": quiet,
+            "expected": expected,
+            "spend": value,
+            "window": days,
+            "monthly": purchases,
         }
     return model
 
