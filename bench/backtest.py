@@ -57,6 +57,7 @@ clv = None
 BASELINE_INACTIVE_DAYS = 90
 TOP_SHARE = 0.10
 UNIT = 7.0  # weeks, as the project's model
+PENALIZERS = (0.0, 0.0001, 0.001, 0.01)
 
 
 def month_end_before(day, months):
@@ -168,32 +169,70 @@ def lifetimes_predictions(kind, summary, horizon, boundaries, months):
         GammaGammaFitter,
         ParetoNBDFitter,
     )
+    from lifetimes.utils import ConvergenceError  # noqa: PLC0415
 
     x, t_x, T = summary["x"], summary["t_x"], summary["T"]
     frequency, recency, age = pd.Series(x), pd.Series(t_x), pd.Series(T)
     started = time.perf_counter()
+    Fitter = BetaGeoFitter if kind == clv.BGNBD else ParetoNBDFitter
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if kind == clv.BGNBD:
-            fitter = BetaGeoFitter(penalizer_coef=0.0).fit(frequency, recency, age)
-            params = dict(fitter.params_)
+        # lifetimes raises when its optimiser stops early: its documented
+        # remedy is a small penalizer, tried in increasing steps.
+        for penalizer in PENALIZERS:
+            try:
+                fitter = Fitter(penalizer_coef=penalizer).fit(frequency, recency, age)
+                break
+            except ConvergenceError:
+                continue
         else:
-            fitter = ParetoNBDFitter(penalizer_coef=0.0).fit(frequency, recency, age)
-            params = dict(fitter.params_)
+            raise RuntimeError(f"lifetimes {kind} did not converge")
+        params = dict(fitter.params_)
+        params["penalizer"] = penalizer
+
+        names = (
+            ("r", "alpha", "a", "b")
+            if kind == clv.BGNBD
+            else ("r", "alpha", "s", "beta")
+        )
+        fit = clv.Fit(kind, {k: float(params[k]) for k in names}, 0.0, len(x), True)
+        nan_rows = []
 
         def expected(t):
-            return np.asarray(
+            values = np.asarray(
                 fitter.conditional_expected_number_of_purchases_up_to_time(
                     t, frequency, recency, age
                 ),
                 dtype=float,
             )
+            # lifetimes' Pareto/NBD expectation overflows to NaN for some
+            # customers (large beta): the textbook formula with its own
+            # parameters stands in for those rows, counted in the report.
+            missing = ~np.isfinite(values)
+            if missing.any():
+                nan_rows.append(int(missing.sum()))
+                values[missing] = clv.EXPECTED[kind](
+                    fit.params, x[missing], t_x[missing], T[missing], t
+                )
+            return values
 
         purchases = expected(horizon)
         cumulative = [np.zeros(len(x))] + [expected(b) for b in boundaries]
-        repeat = x > 0
-        spend_fitter = GammaGammaFitter(penalizer_coef=0.0).fit(
-            pd.Series(x[repeat]), pd.Series(summary["repeat_mean"][repeat])
+        # lifetimes needs positive values (CDNOW has purchases of 0).
+        repeat = (x > 0) & (summary["repeat_mean"] > 0)
+        for spend_penalizer in PENALIZERS:
+            try:
+                spend_fitter = GammaGammaFitter(penalizer_coef=spend_penalizer).fit(
+                    pd.Series(x[repeat]), pd.Series(summary["repeat_mean"][repeat])
+                )
+                break
+            except ConvergenceError:
+                continue
+        else:
+            raise RuntimeError("lifetimes Gamma-Gamma did not converge")
+        params["spend_penalizer"] = spend_penalizer
+        params.update(
+            {f"spend_{k}": float(v) for k, v in dict(spend_fitter.params_).items()}
         )
         spend = np.asarray(
             spend_fitter.conditional_expected_average_profit(
@@ -202,7 +241,10 @@ def lifetimes_predictions(kind, summary, horizon, boundaries, months):
             dtype=float,
         )
     seconds = time.perf_counter() - started
-    fit = clv.Fit(kind, {k: float(v) for k, v in params.items()}, 0.0, len(x), True)
+    names = (
+        ("r", "alpha", "a", "b") if kind == clv.BGNBD else ("r", "alpha", "s", "beta")
+    )
+    fit = clv.Fit(kind, {k: float(params[k]) for k in names}, 0.0, len(x), True)
     churn = clv.NO_PURCHASE[kind](fit.params, x, t_x, T, horizon)
     monthly = {
         month: float(np.sum((cumulative[k + 1] - cumulative[k]) * spend))
@@ -286,7 +328,7 @@ def metrics(prediction, threshold, actual, months):
 # ----------------------------------------------------------------------
 
 
-def backtest(registry, months, as_of=None, model_kind=None):
+def backtest(registry, months, as_of=None, model_kinds=("bgnbd",)):
     with environment(registry) as env:
         company = env.ref("base.main_company")
         if as_of is None:
@@ -298,30 +340,11 @@ def backtest(registry, months, as_of=None, model_kind=None):
         company.write(
             {"analytics_horizon_months": months, "analytics_forecast_months": months}
         )
-        if model_kind:
-            company.analytics_model = model_kind
         horizon_days = months * engine.DAYS_PER_MONTH
         boundaries = np.array(engine.forecast_boundaries(as_of, months)) / UNIT
         month_days = [
             (engine.add_months(m, 1) - max(m, first_day)).days for m in month_starts
         ]
-
-        started = time.perf_counter()
-        env["relationship.analytics"]._refresh_company(company, as_of=as_of)
-        refresh_seconds = time.perf_counter() - started
-        fit = env["relationship.analytics.fit"].search(
-            [("company_id", "=", company.id)]
-        )
-        fit_info = {
-            "kind": fit.model_kind,
-            "fallback": fit.fallback_reason or None,
-            "parameters": fit.parameters,
-            "spend_parameters": fit.spend_parameters,
-            "log_likelihood": fit.log_likelihood,
-            "other_log_likelihoods": fit.other_log_likelihoods,
-            "customers_fitted": fit.fit_customer_count,
-            "seasonal_index": fit.seasonal_index,
-        }
 
         calibration = purchase_days(env.cr, company.id, date(1900, 1, 1), first_day)
         excluded = engine_excluded(env)
@@ -334,12 +357,32 @@ def backtest(registry, months, as_of=None, model_kind=None):
 
         threshold = engine.HIGH_RISK / 100.0
         results = {}
-        results["project"] = metrics(
-            project_predictions(env, company, customers, as_of),
-            threshold,
-            actual,
-            month_starts,
-        )
+        fit_info = {}
+        refresh_seconds = {}
+        for kind in model_kinds:
+            company.analytics_model = kind
+            started = time.perf_counter()
+            env["relationship.analytics"]._refresh_company(company, as_of=as_of)
+            refresh_seconds[kind] = time.perf_counter() - started
+            fit = env["relationship.analytics.fit"].search(
+                [("company_id", "=", company.id)]
+            )
+            fit_info[kind] = {
+                "kind": fit.model_kind,
+                "fallback": fit.fallback_reason or None,
+                "parameters": fit.parameters,
+                "spend_parameters": fit.spend_parameters,
+                "log_likelihood": fit.log_likelihood,
+                "other_log_likelihoods": fit.other_log_likelihoods,
+                "customers_fitted": fit.fit_customer_count,
+                "seasonal_index": fit.seasonal_index,
+            }
+            results[f"project ({kind})"] = metrics(
+                project_predictions(env, company, customers, as_of),
+                threshold,
+                actual,
+                month_starts,
+            )
         references = {}
         for kind, name in (
             (clv.BGNBD, "lifetimes BG/NBD"),
@@ -401,16 +444,20 @@ def fmt(template, value):
 
 
 def report(result):
-    fit = result["fit"]
     print(
         f"As of {result['as_of']}, {result['months']} months hidden: "
         f"{result['customers']:,} customers ({result['repeat_customers']:,} repeat), "
         f"{result['holdout_buyers']:,} bought in the holdout "
-        f"({result['holdout_purchases']:,.0f} purchase days); refresh "
-        f"{result['refresh_seconds']:.1f} s, model {fit['kind']}"
-        + (f" (fallback: {fit['fallback']})" if fit["fallback"] else "")
+        f"({result['holdout_purchases']:,.0f} purchase days)"
     )
-    print(f"fit: {fit['parameters']} spend {fit['spend_parameters']}")
+    for setting, fit in result["fit"].items():
+        print(
+            f"project ({setting}): {fit['kind']} "
+            f"refresh {result['refresh_seconds'][setting]:.1f} s "
+            f"LL {fit['log_likelihood']:.1f} other {fit['other_log_likelihoods']} "
+            f"{fit['parameters']} spend {fit['spend_parameters']}"
+            + (f" (fallback: {fit['fallback']})" if fit["fallback"] else "")
+        )
     for name, reference in result["references"].items():
         params = {k: round(v, 4) for k, v in reference["parameters"].items()}
         print(f"{name}: {json.dumps(params)} ({reference['seconds']:.1f} s)")
@@ -437,7 +484,10 @@ def main(argv=None):
     parser.add_argument("--months", type=int, default=3)
     parser.add_argument("--as-of", type=date.fromisoformat, help="last analysed day")
     parser.add_argument(
-        "--model", choices=("bgnbd", "pareto_nbd", "best"), help="company setting"
+        "--models",
+        default="bgnbd",
+        help="comma-separated company settings of the project's model to "
+        "back-test, each refreshed in turn: bgnbd, pareto_nbd, best",
     )
     parser.add_argument("--output", help="JSON file")
     parser.add_argument("--addons-path", default=ADDONS_PATH)
@@ -449,7 +499,7 @@ def main(argv=None):
     )
     from odoo.addons.relationship_mgmt.engine import clv  # noqa: PLC0415
 
-    result = backtest(registry, args.months, args.as_of, args.model)
+    result = backtest(registry, args.months, args.as_of, args.models.split(","))
     result["date"] = date.today().isoformat()
     report(result)
     if args.output:

@@ -68,11 +68,10 @@ def load(env, rows):
             SELECT customer, nextval('res_partner_id_seq') AS partner_id
               FROM (SELECT DISTINCT customer FROM cdnow) c;
             INSERT INTO res_partner
-                   (id, name, complete_name, display_name, is_company, active,
+                   (id, name, complete_name, is_company, active,
                     type, commercial_partner_id, customer_rank, supplier_rank,
                     autopost_bills, lang, create_date, write_date)
             SELECT partner_id, 'CDNOW ' || lpad(customer::text, 5, '0'),
-                   'CDNOW ' || lpad(customer::text, 5, '0'),
                    'CDNOW ' || lpad(customer::text, 5, '0'),
                    TRUE, TRUE, 'contact', partner_id, 1, 0, 'ask', 'en_US',
                    now(), now()

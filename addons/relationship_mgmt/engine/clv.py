@@ -432,6 +432,17 @@ def fit_gamma_gamma(n, mean):
         params = {"p": p[0], "q": p[1], "gamma": p[2]}
         return -float(np.mean(gamma_gamma_log_likelihood(params, n, scaled)))
 
+    def gradient(theta):
+        p, q, gamma = transform(theta)
+        both = special.digamma(p * n + q)
+        log_total = np.log(gamma + n * scaled)
+        d_p = n * (both - special.digamma(p * n) + np.log(scaled) + np.log(n) - log_total)
+        d_q = both - special.digamma(q) + np.log(gamma) - log_total
+        d_gamma = q / gamma - (p * n + q) / (gamma + n * scaled)
+        return -np.array(
+            [p * d_p.mean(), (q - 1.0) * d_q.mean(), gamma * d_gamma.mean()]
+        )
+
     fit = _minimise(
         negative_ll,
         [0.0, 0.0, 0.0],
@@ -439,6 +450,7 @@ def fit_gamma_gamma(n, mean):
         "gamma_gamma",
         len(n),
         transform=transform,
+        gradient=gradient,
     )
     # Undo the scaling of the values in the likelihood too.
     fit.log_likelihood -= float(np.sum(np.log(scale) * np.ones_like(n)))
