@@ -199,7 +199,7 @@ def lifetimes_predictions(kind, summary, horizon, boundaries, months):
         nan_rows = []
 
         def expected(t):
-            values = np.asarray(
+            values = np.array(
                 fitter.conditional_expected_number_of_purchases_up_to_time(
                     t, frequency, recency, age
                 ),

@@ -276,6 +276,56 @@ def _log_integral(start, end, A, p, B, q):
     return np.where(half > 0, out, -np.inf)
 
 
+def _integral_moments(start, end, A, p, B, q):
+    """The log-integral of ``_log_integral`` and, under the normalised
+    integrand, the means of ``log(A + tau)``, ``1 / (A + tau)``,
+    ``log(B + tau)`` and ``1 / (B + tau)`` (for the gradient)."""
+    start, end, A, p, B, q = np.broadcast_arrays(*_arrays(start, end, A, p, B, q))
+    v0, v1 = np.log(A + start), np.log(A + end)
+    half = (v1 - v0) / 2.0
+    v = v0[..., None] + half[..., None] * (_NODES + 1.0)
+    tau = np.exp(v) - A[..., None]
+    log_b = np.log(B[..., None] + tau)
+    log_f = (1.0 - p[..., None]) * v - q[..., None] * log_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        top = np.max(log_f, axis=-1, keepdims=True)
+        weights = _WEIGHTS * np.exp(log_f - top)
+        total = weights.sum(axis=-1)
+        log_i = np.log(total) + top[..., 0] + np.log(half)
+        share = weights / total[..., None]
+    moments = [
+        np.sum(share * values, axis=-1)
+        for values in (v, np.exp(-v), log_b, np.exp(-log_b))
+    ]
+    return np.where(half > 0, log_i, -np.inf), moments
+
+
+def pareto_gradient(params, x, t_x, T):
+    """Mean gradient of the Pareto/NBD log-likelihood in the log parameters."""
+    r, alpha, s, beta = (params[k] for k in ("r", "alpha", "s", "beta"))
+    log_i, (e_log_a, e_inv_a, e_log_b, e_inv_b) = _integral_moments(
+        t_x, T, alpha, r + x, beta, s + 1.0
+    )
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    w = special.expit(np.log(s) + log_i - alive)  # share of the drop-out term
+    w = np.where(np.isfinite(log_i), w, 0.0)
+    e_log_a, e_inv_a, e_log_b, e_inv_b = (
+        np.nan_to_num(m) for m in (e_log_a, e_inv_a, e_log_b, e_inv_b)
+    )
+    d_r = (
+        _rising_derivative(r, x)
+        + np.log(alpha)
+        - (1.0 - w) * np.log(alpha + T)
+        - w * e_log_a
+    )
+    d_alpha = r / alpha - (r + x) * ((1.0 - w) / (alpha + T) + w * e_inv_a)
+    d_s = np.log(beta) - (1.0 - w) * np.log(beta + T) + w * (1.0 / s - e_log_b)
+    d_beta = s / beta - (1.0 - w) * s / (beta + T) - w * (s + 1.0) * e_inv_b
+    return np.array(
+        [r * d_r.mean(), alpha * d_alpha.mean(), s * d_s.mean(), beta * d_beta.mean()]
+    )
+
+
 def _pareto_terms(params, x, t_x, T):
     r, alpha, s, beta = (params[k] for k in ("r", "alpha", "s", "beta"))
     x, t_x, T = _arrays(x, t_x, T)
@@ -294,9 +344,14 @@ def fit_pareto_nbd(x, t_x, T):
     x, t_x, T = _arrays(x, t_x, T)
     scale = max(float(np.mean(T)), 1e-9)
 
+    def unpack(p):
+        return {"r": p[0], "alpha": p[1] * scale, "s": p[2], "beta": p[3] * scale}
+
     def negative_ll(p):
-        params = {"r": p[0], "alpha": p[1] * scale, "s": p[2], "beta": p[3] * scale}
-        return -float(np.mean(pareto_log_likelihood(params, x, t_x, T)))
+        return -float(np.mean(pareto_log_likelihood(unpack(p), x, t_x, T)))
+
+    def gradient(theta):
+        return -pareto_gradient(unpack(np.exp(theta)), x, t_x, T)
 
     fit = _minimise(
         negative_ll,
@@ -304,6 +359,7 @@ def fit_pareto_nbd(x, t_x, T):
         ("r", "alpha", "s", "beta"),
         PARETO_NBD,
         len(x),
+        gradient=gradient,
     )
     fit.params["alpha"] *= scale
     fit.params["beta"] *= scale

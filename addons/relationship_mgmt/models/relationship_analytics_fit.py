@@ -54,9 +54,7 @@ class RelationshipAnalyticsFit(models.Model):
         readonly=True, help="Log-likelihood of the other models fitted."
     )
     parameters = fields.Json(readonly=True, help="Time unit: weeks.")
-    spend_parameters = fields.Json(
-        string="Spend Parameters", readonly=True, help="Gamma-Gamma p, q, gamma."
-    )
+    spend_parameters = fields.Json(readonly=True, help="Gamma-Gamma p, q, gamma.")
     is_spend_fallback = fields.Boolean(string="Spend Fallback", readonly=True)
     seasonal_index = fields.Json(
         readonly=True,
