@@ -308,10 +308,11 @@ def _fit_sample(count):
     return np.unique(np.linspace(0, count - 1, FIT_SAMPLE).round().astype(int))
 
 
-def customer_model(rhythms, as_of, horizon_days, forecast_months, kind=clv.BGNBD):
+def customer_model(rhythms, as_of, horizon_days, forecast_months, kind=clv.PARETO_NBD):
     """Fit the company's model on its customers' purchase days up to
-    ``as_of`` and predict each of them. ``kind``: ``bgnbd`` (Pareto/NBD when
-    BG/NBD is unusable), ``pareto_nbd`` (BG/NBD when it is unusable) or
+    ``as_of`` and predict each of them. ``kind``: ``pareto_nbd`` (BG/NBD when
+    it is unusable; the default, the better of the two in the back-tests),
+    ``bgnbd`` (Pareto/NBD when BG/NBD is unusable) or
     ``best`` (both fitted, the higher likelihood kept). Too little history or
     no usable fit gives a model of kind ``rule`` with a fallback code."""
     ids = sorted(rhythms)

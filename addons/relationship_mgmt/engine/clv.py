@@ -492,7 +492,9 @@ def fit_gamma_gamma(n, mean):
         p, q, gamma = transform(theta)
         both = special.digamma(p * n + q)
         log_total = np.log(gamma + n * scaled)
-        d_p = n * (both - special.digamma(p * n) + np.log(scaled) + np.log(n) - log_total)
+        d_p = n * (
+            both - special.digamma(p * n) + np.log(scaled) + np.log(n) - log_total
+        )
         d_q = both - special.digamma(q) + np.log(gamma) - log_total
         d_gamma = q / gamma - (p * n + q) / (gamma + n * scaled)
         return -np.array(

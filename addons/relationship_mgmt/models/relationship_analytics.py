@@ -504,7 +504,7 @@ class RelationshipAnalytics(models.Model):
             as_of,
             horizon_days,
             months,
-            kind=company.analytics_model or "bgnbd",
+            kind=company.analytics_model or "pareto_nbd",
         )
         fit = self.env["relationship.analytics.fit"]._record_fit(company, model, as_of)
         company_gap = engine.typical_gap(rhythms)

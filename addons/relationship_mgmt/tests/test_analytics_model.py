@@ -100,14 +100,23 @@ class TestCustomerBaseModelRefresh(RelationshipCommon):
             }
         )
 
+        for kind, label, names in (
+            (clv.PARETO_NBD, "Pareto/NBD", {"r", "alpha", "s", "beta"}),
+            (clv.BGNBD, "BG/NBD", {"r", "alpha", "a", "b"}),
+        ):
+            with self.subTest(kind=kind):
+                self.env.company.analytics_model = kind
+                self._check_ranking(probes, kind, label, names)
+
+    def _check_ranking(self, probes, kind, label, names):
         self._refresh()
 
         fit = self._fit()
         self.assertFalse(fit.is_fallback, fit.fallback_reason)
-        self.assertEqual(fit.model_kind, clv.BGNBD)
+        self.assertEqual(fit.model_kind, kind)
         self.assertEqual(fit.customer_count, 36)
         self.assertEqual(fit.repeat_customer_count, 22)
-        self.assertEqual(set(fit.parameters), {"r", "alpha", "a", "b"})
+        self.assertEqual(set(fit.parameters), names)
         self.assertEqual(set(fit.spend_parameters), {"p", "q", "gamma"})
         self.assertLess(fit.log_likelihood, 0.0)
         recent, lapsed = (
@@ -141,7 +150,9 @@ class TestCustomerBaseModelRefresh(RelationshipCommon):
         self.assertLessEqual(recent.next_window_start, recent.next_order_date)
         self.assertLessEqual(recent.next_order_date, recent.next_window_end)
         # The reason says it in words, with the model's numbers.
-        self.assertIn("BG/NBD model of the company (36 customers)", recent.explanation)
+        self.assertIn(
+            f"{label} model of the company (36 customers)", recent.explanation
+        )
         self.assertIn(f"churn risk {recent.churn_risk}/100", recent.explanation)
         self.assertIn(f"{recent.p_alive}% probability", recent.explanation)
         self.assertIn("8 purchase days", recent.explanation)
