@@ -229,7 +229,7 @@ def bgnbd_p_alive(params, x, t_x, T):
     return special.expit(-log_odds)
 
 
-def bgnbd_expected_purchases(params, x, t_x, T, t):
+def bgnbd_expected_purchases(params, x, t_x, T, t, alive=None):
     """Expected purchases in ``(T, T + t]`` (``t`` broadcasts: a column of
     times gives one row per time)."""
     r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
@@ -242,16 +242,19 @@ def bgnbd_expected_purchases(params, x, t_x, T, t):
         if abs(a - 1.0) < 1e-6:
             a = 1.0 + 1e-6  # a removable singularity at a = 1
         value = (a + b + x - 1.0) / (a - 1.0) * (1.0 - power * hyp)
-        value = value * bgnbd_p_alive(params, x, t_x, T)
+        if alive is None:
+            alive = bgnbd_p_alive(params, x, t_x, T)
+        value = value * alive
     return np.clip(np.nan_to_num(value, nan=0.0, posinf=0.0), 0.0, None)
 
 
-def bgnbd_p_no_purchase(params, x, t_x, T, h):
+def bgnbd_p_no_purchase(params, x, t_x, T, h, alive=None):
     """P(no purchase in ``(T, T + h]``): dropped out, or active and quiet (a
     BG/NBD customer only drops out right after a purchase)."""
     r, alpha = params["r"], params["alpha"]
     x, t_x, T = _arrays(x, t_x, T)
-    alive = bgnbd_p_alive(params, x, t_x, T)
+    if alive is None:
+        alive = bgnbd_p_alive(params, x, t_x, T)
     quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + h)))
     return 1.0 - alive + alive * quiet
 
@@ -371,7 +374,7 @@ def pareto_p_alive(params, x, t_x, T):
     return np.exp(alive - np.logaddexp(alive, dropped))
 
 
-def pareto_expected_purchases(params, x, t_x, T, t):
+def pareto_expected_purchases(params, x, t_x, T, t, alive=None):
     r, alpha, s, beta = (params[k] for k in ("r", "alpha", "s", "beta"))
     x, t_x, T = _arrays(x, t_x, T)
     t = np.asarray(t, dtype=float)
@@ -381,10 +384,12 @@ def pareto_expected_purchases(params, x, t_x, T, t):
     else:
         lifetime = (beta + T) * -np.expm1((s - 1.0) * log_ratio) / (s - 1.0)
     rate = (r + x) / (alpha + T)
-    return np.clip(pareto_p_alive(params, x, t_x, T) * rate * lifetime, 0.0, None)
+    if alive is None:
+        alive = pareto_p_alive(params, x, t_x, T)
+    return np.clip(alive * rate * lifetime, 0.0, None)
 
 
-def pareto_p_no_purchase(params, x, t_x, T, h):
+def pareto_p_no_purchase(params, x, t_x, T, h, alive=None):
     """P(no purchase in ``(T, T + h]``): dropped out by ``T``, or active at
     ``T`` and then neither buying before ``T + h`` nor before dying."""
     r, alpha, s, beta = (params[k] for k in ("r", "alpha", "s", "beta"))
@@ -397,7 +402,8 @@ def pareto_p_no_purchase(params, x, t_x, T, h):
         + np.log(s)
         + _log_integral(np.zeros_like(T), np.full_like(T, h), A, r + x, B, s + 1.0)
     )
-    alive = pareto_p_alive(params, x, t_x, T)
+    if alive is None:
+        alive = pareto_p_alive(params, x, t_x, T)
     return 1.0 - alive + alive * np.clip(np.exp(np.logaddexp(quiet, died)), 0.0, 1.0)
 
 
@@ -433,14 +439,19 @@ def predict(fit, x, t_x, T, horizon, boundaries=None):
     boundary)."""
     params = fit.params
     with np.errstate(all="ignore"):
+        alive = P_ALIVE[fit.kind](params, x, t_x, T)  # computed once, used thrice
         result = {
-            "p_alive": P_ALIVE[fit.kind](params, x, t_x, T),
-            "p_no_purchase": NO_PURCHASE[fit.kind](params, x, t_x, T, horizon),
-            "expected": EXPECTED[fit.kind](params, x, t_x, T, horizon),
+            "p_alive": alive,
+            "p_no_purchase": NO_PURCHASE[fit.kind](
+                params, x, t_x, T, horizon, alive=alive
+            ),
+            "expected": EXPECTED[fit.kind](params, x, t_x, T, horizon, alive=alive),
         }
         if boundaries is not None and len(boundaries):
             times = np.asarray(boundaries, dtype=float)[:, None]
-            result["cumulative"] = EXPECTED[fit.kind](params, x, t_x, T, times)
+            result["cumulative"] = EXPECTED[fit.kind](
+                params, x, t_x, T, times, alive=alive
+            )
     return result
 
 
