@@ -20,6 +20,7 @@
         "mail",
         "contacts",
     ],
+    "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
@@ -35,6 +36,7 @@
         "views/relationship_engagement_views.xml",
         "views/relationship_engagement_snapshot_views.xml",
         "views/relationship_analytics_views.xml",
+        "views/relationship_analytics_fit_views.xml",
         "report/relationship_customer_month_report_views.xml",
         "report/relationship_conversion_report_views.xml",
         "wizards/relationship_activity_wizard_views.xml",

@@ -4,6 +4,7 @@ from . import res_config_settings
 from . import relationship_engagement
 from . import relationship_engagement_snapshot
 from . import relationship_analytics
+from . import relationship_analytics_fit
 from . import res_partner
 from . import res_partner_privacy
 from . import res_partner_summary

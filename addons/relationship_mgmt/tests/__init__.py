@@ -5,6 +5,8 @@ from . import test_engagement_security
 from . import test_engagement_views
 from . import test_rfm
 from . import test_analytics
+from . import test_analytics_model
+from . import test_clv
 from . import test_analytics_reports
 from . import test_no_profiling
 from . import test_privacy

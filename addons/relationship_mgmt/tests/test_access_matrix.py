@@ -37,6 +37,7 @@ MATRIX = {
     "relationship.interaction": {USER: "rwc", MANAGER: "rwcu"},
     "relationship.satisfaction": {USER: "rwc", MANAGER: "rwcu"},
     "relationship.analytics": {USER: "r", MANAGER: "ru"},
+    "relationship.analytics.fit": {USER: "r", MANAGER: "rwcu"},
     "relationship.forecast.report": {USER: "r", MANAGER: "r"},
     "relationship.customer.month.report": {USER: "r", MANAGER: "r"},
     "relationship.conversion.report": {USER: "r", MANAGER: "r"},
@@ -261,6 +262,9 @@ class TestAccessMatrix(AccessMatrixMixin, RelationshipCommon):
             "relationship.analytics": env["relationship.analytics"]
             .sudo()
             .create({"partner_id": cls.customer.id, "company_id": company.id}),
+            "relationship.analytics.fit": env["relationship.analytics.fit"]
+            .sudo()
+            .create({"company_id": company.id, "model_kind": "rule"}),
             "relationship.customer.month.report": env[
                 "relationship.customer.month.report"
             ]
