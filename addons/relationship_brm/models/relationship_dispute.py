@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.relationship_mgmt.engine.signals import INVOICE_AND_REFUND_TYPES
+
 from .relationship_dispute_sla import DISPUTE_TYPES, PRIORITIES
 
 _logger = logging.getLogger(__name__)
@@ -55,7 +57,6 @@ PROTECTED_FIELDS = frozenset(
 )
 # Key of the advisory lock serialising the SLA cron between workers.
 SLA_CRON_LOCK = "relationship_brm.dispute_sla_cron"
-INVOICE_TYPES = ("out_invoice", "in_invoice", "out_refund", "in_refund")
 RESOLUTION_TYPES = [
     ("credit_note", "Credit Note"),
     ("replacement", "Replacement Delivery"),
@@ -785,7 +786,9 @@ class RelationshipDispute(models.Model):
         """One dispute per invoice of ``invoices`` that has no open dispute
         yet (each in the invoice's company, for its full amount); the server
         action "Open Dispute" of the invoice list. Returns the new disputes."""
-        not_invoices = invoices.filtered(lambda m: m.move_type not in INVOICE_TYPES)
+        not_invoices = invoices.filtered(
+            lambda m: m.move_type not in INVOICE_AND_REFUND_TYPES
+        )
         if not_invoices:
             raise UserError(
                 self.env._(

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
-from odoo.addons.relationship_mgmt.engine import rpc
+from odoo.addons.relationship_mgmt.engine import rpc, signals
 
 from ..engine import trust as engine
 
@@ -275,7 +275,7 @@ class RelationshipTrustSnapshot(models.Model):
         # Partners who opted out of profiling get no score (their snapshots
         # went when they opted out, see res_partner_privacy.py).
         targets = (
-            population if partner_ids is None else engine.profiled(cr, partner_ids)
+            population if partner_ids is None else signals.profiled_ids(cr, partner_ids)
         )
         if not targets:
             return 0

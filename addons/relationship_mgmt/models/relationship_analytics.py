@@ -10,7 +10,8 @@ from odoo.tools import SQL, format_amount, format_date, split_every
 
 from ..engine import analytics as engine
 from ..engine import bulk
-from ..engine.engagement import RFM_SEGMENTS, excluded_partner_ids
+from ..engine.engagement import RFM_SEGMENTS
+from ..engine.signals import excluded_partner_ids
 
 _logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from odoo.tools import SQL, format_amount
 from odoo.tools.sql import create_index
 
 from ..engine import engagement as engine
-from ..engine import rpc
+from ..engine import rpc, signals
 
 _logger = logging.getLogger(__name__)
 
@@ -424,14 +424,12 @@ class RelationshipEngagement(models.Model):
                 SELECT p, c, 'new', TRUE, %(uid)s, NOW() AT TIME ZONE 'UTC',
                        %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM unnest(%(partners)s::int[], %(companies)s::int[]) AS v(p, c)
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM res_partner
-                        WHERE id = v.p AND relationship_no_profiling
-                       )
+                 WHERE %(profiled)s
                 ON CONFLICT (partner_id, company_id)
                 DO UPDATE SET needs_recompute = TRUE
                 """,
                 uid=self.env.uid,
+                profiled=signals.is_profiled(SQL("v.p")),
                 partners=list(partner_ids),
                 companies=list(company_ids),
             )
@@ -592,7 +590,7 @@ class RelationshipEngagement(models.Model):
                 population.update(row[0] for row in cr.fetchall())
                 target = [pid for pid in wanted if pid in population]
         if target is not None:
-            excluded = engine.excluded_partner_ids(cr)
+            excluded = signals.excluded_partner_ids(cr)
             target = [pid for pid in target if pid not in excluded]
 
         counts = {"computed": 0, "new": 0}

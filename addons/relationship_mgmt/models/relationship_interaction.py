@@ -4,8 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..engine import engagement as engine
-from ..engine import rpc
+from ..engine import rpc, signals
 
 CHANNELS = [
     ("email", "Email"),
@@ -368,7 +367,7 @@ class RelationshipEngagement(models.Model):
                    )
                  GROUP BY 1
                 """,
-                partner_ids=engine.array_literal(partner_ids),
+                partner_ids=signals.array_literal(partner_ids),
                 company_id=company.id,
                 date_from=datetime.combine(date_from, time.min),
             )

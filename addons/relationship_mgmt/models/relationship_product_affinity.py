@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..engine import crosssell as engine
-from ..engine.engagement import excluded_partner_ids
+from ..engine.signals import excluded_partner_ids
 
 _logger = logging.getLogger(__name__)
 

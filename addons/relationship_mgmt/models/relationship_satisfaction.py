@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..engine import engagement as engine
+from ..engine import signals
 
 _logger = logging.getLogger(__name__)
 
@@ -409,7 +409,7 @@ class RelationshipEngagement(models.Model):
                    AND date >= %(date_from)s
                  GROUP BY 1
                 """,
-                partner_ids=engine.array_literal(partner_ids),
+                partner_ids=signals.array_literal(partner_ids),
                 company_id=company.id,
                 date_from=datetime.combine(date_from, time.min),
             )
