@@ -8,8 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, split_every
 
-from odoo.addons.relationship_mgmt.engine import bulk, rpc
-from odoo.addons.relationship_mgmt.tools import batch_runner
+from odoo.addons.relationship_mgmt.tools import batch_runner, bulk, rpc
 
 from ..engine import obligations as engine
 from .relationship_agreement import RUNNING_STATES

@@ -1,9 +1,9 @@
 from odoo import models
 from odoo.exceptions import AccessError
 
-from odoo.addons.relationship_mgmt.engine import rpc
-from odoo.addons.relationship_mgmt.engine.rpc import iso
 from odoo.addons.relationship_mgmt.engine.signals import RELATIONSHIP_USER_GROUP
+from odoo.addons.relationship_mgmt.tools import rpc
+from odoo.addons.relationship_mgmt.tools.rpc import iso
 
 
 class RelationshipAgreement(models.Model):

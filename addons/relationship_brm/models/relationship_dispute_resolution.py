@@ -6,11 +6,11 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_round
 
-from odoo.addons.relationship_mgmt.engine import rpc
 from odoo.addons.relationship_mgmt.engine.signals import (
     INVOICE_TYPES,
     RELATIONSHIP_USER_GROUP,
 )
+from odoo.addons.relationship_mgmt.tools import rpc
 
 from .relationship_dispute import RESOLUTION_TYPES
 

@@ -7,8 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
-from odoo.addons.relationship_mgmt.engine import rpc, signals
-from odoo.addons.relationship_mgmt.tools import batch_runner
+from odoo.addons.relationship_mgmt.engine import signals
+from odoo.addons.relationship_mgmt.tools import batch_runner, rpc
 
 from ..engine import trust as engine
 

@@ -1,6 +1,6 @@
 from odoo import models
 
-from odoo.addons.relationship_mgmt.engine.rpc import iso, reason_dicts
+from odoo.addons.relationship_mgmt.tools.rpc import iso, reason_dicts
 
 from .relationship_agreement import RUNNING_STATES
 

@@ -8,10 +8,9 @@ from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date, split_every
 
 from ..engine import analytics as engine
-from ..engine import bulk
 from ..engine.engagement import RFM_SEGMENTS
 from ..engine.signals import excluded_partner_ids
-from ..tools import batch_runner
+from ..tools import batch_runner, bulk
 
 _logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
 
@@ -10,8 +10,8 @@ from odoo.tools import SQL, format_amount
 from odoo.tools.sql import create_index
 
 from ..engine import engagement as engine
-from ..engine import rpc, signals
-from ..tools import batch_runner
+from ..engine import signals
+from ..tools import batch_runner, rpc
 
 _logger = logging.getLogger(__name__)
 
@@ -862,19 +862,83 @@ class RelationshipEngagement(models.Model):
         self.env["relationship.engagement.snapshot"].invalidate_model()
 
     # ------------------------------------------------------------------
-    # Hooks other features extend (each one query per batch)
+    # Interaction and satisfaction signals (one query per batch each)
     # ------------------------------------------------------------------
 
     @api.model
     def _engagement_interaction_counts(self, company, partner_ids, date_from):
-        """``{partner_id: count}`` of interactions in the window."""
-        return engine.message_counts(self.env.cr, partner_ids, date_from, company.id)
+        """``{partner_id: count}`` of interactions in the window: chatter
+        messages (counted by the engine) plus logged interactions. An
+        interaction logged from a message the engine already counts for the
+        same customer is not added again; the conditions below mirror
+        ``engine.message_counts``."""
+        counts = engine.message_counts(self.env.cr, partner_ids, date_from, company.id)
+        self.env["relationship.interaction"].flush_model()
+        self.env["mail.message"].flush_model(
+            ["model", "res_id", "message_type", "date", "author_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT i.partner_id, COUNT(*)
+                  FROM relationship_interaction i
+                 WHERE i.partner_id = ANY(%(partner_ids)s::int[])
+                   AND i.company_id = %(company_id)s
+                   AND i.date >= %(date_from)s
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM mail_message m
+                         JOIN res_partner c
+                           ON c.commercial_partner_id = i.partner_id
+                        WHERE m.id = i.message_id
+                          AND m.date >= %(date_from)s
+                          AND ((m.model = 'res.partner' AND m.res_id = c.id
+                                AND m.message_type IN ('email', 'comment'))
+                               OR (m.author_id = c.id
+                                   AND m.message_type = 'email'
+                                   AND (m.record_company_id IS NULL
+                                        OR m.record_company_id = %(company_id)s)))
+                   )
+                 GROUP BY 1
+                """,
+                partner_ids=signals.array_literal(partner_ids),
+                company_id=company.id,
+                date_from=datetime.combine(date_from, time.min),
+            )
+        )
+        for partner_id, count in self.env.cr.fetchall():
+            counts[partner_id] = counts.get(partner_id, 0) + count
+        return counts
 
     @api.model
     def _engagement_satisfaction_values(self, company, partner_ids, date_from):
-        """``{partner_id: 0-100}`` satisfaction; partners without feedback are
-        left out (the component then does not apply)."""
-        return {}
+        """``{partner_id: 0-100}`` satisfaction: the average score (CSAT
+        1 → 0 … 5 → 100, NPS 0 → 0 … 10 → 100) of the customer's responses in
+        the window; customers without any response are left out (the
+        component then does not apply)."""
+        self.env["relationship.satisfaction"].flush_model(
+            ["partner_id", "company_id", "date", "score"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, AVG(score)
+                  FROM relationship_satisfaction
+                 WHERE partner_id = ANY(%(partner_ids)s::int[])
+                   AND company_id = %(company_id)s
+                   AND date >= %(date_from)s
+                 GROUP BY 1
+                """,
+                partner_ids=signals.array_literal(partner_ids),
+                company_id=company.id,
+                date_from=datetime.combine(date_from, time.min),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------------
+    # Hooks relationship_brm extends (disputes)
+    # ------------------------------------------------------------------
 
     @api.model
     def _engagement_open_dispute_counts(self, company, partner_ids):
