@@ -16,14 +16,11 @@ from . import relationship_dispute_discount
 from . import relationship_dispute_resolution
 from . import relationship_event
 from . import res_partner
-from . import res_partner_summary
-from . import res_partner_privacy
 from . import sale_order
 from . import purchase_order
 from . import account_move
 from . import account_move_line
 from . import stock_picking
 from . import res_company
-from . import res_partner_dispute_discount
 from . import sale_order_dispute
 from . import relationship_kpi_measurement

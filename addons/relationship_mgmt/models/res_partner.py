@@ -1,9 +1,42 @@
-from odoo import api, fields, models
+import json
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine.engagement import RFM_SEGMENTS
+from ..tools import rpc
+from ..tools.rpc import iso, reason_dicts
 from .relationship_analytics import CHURN_LEVELS
 from .relationship_engagement import TIERS
+from .relationship_satisfaction import NPS_CATEGORIES
+
+# The trend compares the average 0-100 score of the last TREND_DAYS days with
+# the TREND_DAYS days before; smaller moves are "stable".
+TREND_DAYS = 90
+
+TREND_STABLE = 5.0
+
+# Partners one summary call reads at most: a client pages through more.
+SUMMARY_LIMIT = 1000
+
+# Models holding relationship data about a customer, with the field naming the
+# (commercial) customer. relationship_brm and other addons extend the list by
+# overriding _relationship_data_models().
+RELATIONSHIP_DATA_MODELS = (
+    ("relationship.engagement", "partner_id"),
+    ("relationship.engagement.snapshot", "partner_id"),
+    ("relationship.analytics", "partner_id"),
+    ("relationship.interaction", "partner_id"),
+    ("relationship.satisfaction", "partner_id"),
+    ("relationship.program.enrolment", "partner_id"),
+    ("relationship.program.enrolment.line", "partner_id"),
+    ("relationship.event", "partner_id"),
+)
+
+# Field types left out of the export (files, computed HTML breakdowns).
+SKIPPED_TYPES = ("binary", "html")
 
 
 class ResPartner(models.Model):
@@ -158,8 +191,9 @@ class ResPartner(models.Model):
         return result
 
     def _relationship_drop_profiles(self):
-        """Delete the scores, their history and the analytics of customers who
-        opted out of profiling."""
+        """Delete the scores, their history, the analytics and the cross-sell
+        recommendations of customers who opted out of profiling (the mining
+        leaves them out from then on)."""
         commercial = self.filtered("relationship_no_profiling").commercial_partner_id
         if not commercial:
             return
@@ -169,6 +203,7 @@ class ResPartner(models.Model):
             "relationship.engagement.snapshot",
             "relationship.engagement",
             "relationship.analytics",
+            "relationship.recommendation",
         ):
             self.env[model].sudo().search(
                 [("partner_id", "in", commercial.ids)]
@@ -216,3 +251,628 @@ class ResPartner(models.Model):
         return Engagement._engagement_recompute_notification(
             result, {"type": "ir.actions.client", "tag": "soft_reload"}
         )
+
+    # ---- Interactions ----
+    # Interactions logged with the customer (smart button, quick logging).
+
+    relationship_interaction_count = fields.Integer(
+        string="Interactions",
+        compute="_compute_relationship_interaction_count",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+
+    @api.depends_context("allowed_company_ids")
+    def _compute_relationship_interaction_count(self):
+        commercial = self.commercial_partner_id
+        counts = dict(
+            self.env["relationship.interaction"]._read_group(
+                [
+                    ("partner_id", "in", commercial.ids),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.relationship_interaction_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
+
+    def action_view_relationship_interactions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_mgmt.relationship_interaction_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = self._relationship_interaction_defaults()
+        return action
+
+    def action_log_relationship_interaction(self):
+        """Open a new interaction of this customer in a dialog."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Interaction"),
+            "res_model": "relationship.interaction",
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref(
+                        "relationship_mgmt.relationship_interaction_view_form_quick"
+                    ).id,
+                    "form",
+                )
+            ],
+            "target": "new",
+            "context": self._relationship_interaction_defaults(),
+        }
+
+    def _relationship_interaction_defaults(self):
+        commercial = self.commercial_partner_id
+        return {
+            "default_partner_id": commercial.id,
+            "default_contact_id": self.id if self != commercial else False,
+        }
+
+    # ---- Satisfaction ----
+    # CSAT and NPS of the customer (its commercial entity), in the companies the user
+    # works in.
+
+    satisfaction_count = fields.Integer(
+        string="Satisfaction Responses",
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+    csat_last = fields.Integer(
+        string="Last CSAT",
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+    csat_average = fields.Float(
+        string="Average CSAT",
+        digits=(3, 2),
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+    nps_last = fields.Integer(
+        string="Last NPS Answer",
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+    nps_last_category = fields.Selection(
+        NPS_CATEGORIES,
+        string="Last NPS Category",
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+    nps_average = fields.Float(
+        string="Average NPS Answer",
+        digits=(4, 2),
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+    nps_score = fields.Float(
+        string="NPS",
+        digits=(5, 1),
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+        help="Net Promoter Score of the customer's answers: % promoters (9-10) "
+        "minus % detractors (0-6), from -100 to 100.",
+    )
+    satisfaction_trend = fields.Float(
+        string="Satisfaction Change",
+        digits=(5, 1),
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+        help="Average satisfaction (0-100) of the last 90 days minus that of "
+        "the 90 days before; 0 when either period has no response.",
+    )
+    satisfaction_trend_direction = fields.Selection(
+        [("up", "Improving"), ("stable", "Stable"), ("down", "Declining")],
+        string="Satisfaction Trend",
+        compute="_compute_satisfaction",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+
+    @api.depends_context("allowed_company_ids")
+    def _compute_satisfaction(self):
+        stats = self._satisfaction_stats()
+        for partner in self:
+            csat = stats.get((partner.commercial_partner_id.id, "csat"), {})
+            nps = stats.get((partner.commercial_partner_id.id, "nps"), {})
+            partner.satisfaction_count = csat.get("count", 0) + nps.get("count", 0)
+            partner.csat_last = csat.get("last", 0)
+            partner.csat_average = csat.get("average", 0.0)
+            partner.nps_last = nps.get("last", 0)
+            partner.nps_last_category = (
+                nps
+                and self.env["relationship.satisfaction"]._nps_category(nps["last"])
+                or False
+            )
+            partner.nps_average = nps.get("average", 0.0)
+            partner.nps_score = (
+                100.0 * (nps["promoters"] - nps["detractors"]) / nps["count"]
+                if nps
+                else 0.0
+            )
+            recent, earlier = self._satisfaction_periods(csat, nps)
+            trend = (
+                recent - earlier if recent is not None and earlier is not None else 0
+            )
+            partner.satisfaction_trend = trend
+            partner.satisfaction_trend_direction = (
+                False
+                if recent is None or earlier is None
+                else "up"
+                if trend > TREND_STABLE
+                else "down"
+                if trend < -TREND_STABLE
+                else "stable"
+            )
+
+    @api.model
+    def _satisfaction_periods(self, csat, nps):
+        """Average 0-100 score of both kinds in the recent and earlier period."""
+        result = []
+        for period in ("recent", "earlier"):
+            total = sum(kind.get(f"{period}_sum") or 0.0 for kind in (csat, nps))
+            count = sum(kind.get(f"{period}_count") or 0 for kind in (csat, nps))
+            result.append(total / count if count else None)
+        return result
+
+    def _satisfaction_stats(self):
+        """``{(commercial partner id, kind): {...}}`` in one query."""
+        partner_ids = list(set(self.commercial_partner_id.ids))
+        if not partner_ids:
+            return {}
+        Satisfaction = self.env["relationship.satisfaction"]
+        Satisfaction.flush_model()
+        now = fields.Datetime.now()
+        recent_from = now - timedelta(days=TREND_DAYS)
+        earlier_from = now - timedelta(days=2 * TREND_DAYS)
+        query = Satisfaction._search(
+            [
+                ("partner_id", "in", partner_ids),
+                ("company_id", "in", self.env.companies.ids),
+            ]
+        )
+        query.groupby = SQL("1, 2")
+        self.env.cr.execute(
+            query.select(
+                SQL(
+                    """
+                    relationship_satisfaction.partner_id,
+                    relationship_satisfaction.kind,
+                    COUNT(*),
+                    (ARRAY_AGG(relationship_satisfaction.value
+                               ORDER BY relationship_satisfaction.date DESC,
+                                        relationship_satisfaction.id DESC))[1],
+                    AVG(relationship_satisfaction.value),
+                    COUNT(*) FILTER (WHERE relationship_satisfaction.value >= 9),
+                    COUNT(*) FILTER (WHERE relationship_satisfaction.value <= 6),
+                    SUM(relationship_satisfaction.score)
+                        FILTER (WHERE relationship_satisfaction.date >= %(recent)s),
+                    COUNT(*)
+                        FILTER (WHERE relationship_satisfaction.date >= %(recent)s),
+                    SUM(relationship_satisfaction.score)
+                        FILTER (WHERE relationship_satisfaction.date >= %(earlier)s
+                                  AND relationship_satisfaction.date < %(recent)s),
+                    COUNT(*)
+                        FILTER (WHERE relationship_satisfaction.date >= %(earlier)s
+                                  AND relationship_satisfaction.date < %(recent)s)
+                    """,
+                    recent=recent_from,
+                    earlier=earlier_from,
+                )
+            )
+        )
+        keys = (
+            "count",
+            "last",
+            "average",
+            "promoters",
+            "detractors",
+            "recent_sum",
+            "recent_count",
+            "earlier_sum",
+            "earlier_count",
+        )
+        return {
+            (partner_id, kind): dict(zip(keys, values, strict=True))
+            for partner_id, kind, *values in self.env.cr.fetchall()
+        }
+
+    def action_view_satisfaction(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_mgmt.relationship_satisfaction_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    # ---- Post-sale programs ----
+
+    relationship_program_opt_out = fields.Boolean(
+        string="No Post-sale Programs",
+        help="The customer asked not to receive post-sale program emails, "
+        "surveys or calls: running enrolments stop at their next step.",
+    )
+    program_enrolment_count = fields.Integer(
+        compute="_compute_program_enrolment_count",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+
+    def _compute_program_enrolment_count(self):
+        counts = dict(
+            self.env["relationship.program.enrolment"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.program_enrolment_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
+
+    def action_view_program_enrolments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_mgmt.relationship_program_enrolment_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action
+
+    # ---- Cross-selling ----
+
+    crosssell_recommendation_ids = fields.Many2many(
+        "relationship.recommendation",
+        string="Cross-sell Recommendations",
+        compute="_compute_crosssell_recommendations",
+        groups="relationship_mgmt.group_relationship_user",
+        help="Open recommendations of the commercial entity in the current company.",
+    )
+    crosssell_recommendation_count = fields.Integer(
+        string="Cross-sell",
+        compute="_compute_crosssell_recommendations",
+        groups="relationship_mgmt.group_relationship_user",
+    )
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("company")
+    def _compute_crosssell_recommendations(self):
+        recommendations = self.env["relationship.recommendation"].search(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "open"),
+            ]
+        )
+        by_partner = {}
+        for recommendation in recommendations:
+            by_partner.setdefault(recommendation.partner_id.id, []).append(
+                recommendation.id
+            )
+        for partner in self:
+            ids = by_partner.get(partner.commercial_partner_id.id, [])
+            partner.crosssell_recommendation_ids = [fields.Command.set(ids)]
+            partner.crosssell_recommendation_count = len(ids)
+
+    def action_view_crosssell(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "relationship_mgmt.relationship_recommendation_action"
+        )
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+        ]
+        action["context"] = {"search_default_filter_open": 1}
+        return action
+
+    # ---- Relationship summary (XML-RPC) ----
+    # A customer's relationship summary in one call, for other systems (XML-RPC,
+    # JSON-RPC): another ``_inherit`` of res.partner in its own file, next to
+    # res_partner.py.
+
+    @rpc.ids_first(lambda env: env._("partner ids"))
+    def relationship_summary(self):
+        """The relationship summary of these partners (their commercial
+        entities' data) in the current company, as plain JSON-able data:
+        engagement score, tier, trend, RFM segment and breakdown with its
+        reasons in words, and the customer analytics. Other addons add their
+        own keys (agreements, trust, disputes...). Dates are ISO 8601 strings,
+        datetimes in UTC; a value that does not apply is False (XML-RPC has
+        no null).
+
+        :return: a list of dicts, one per partner, in the order of the ids
+        """
+        partners = self._relationship_summary_partners()
+        company = self.env.company
+        commercial_ids = partners.commercial_partner_id.ids
+        domain = [
+            ("partner_id", "in", commercial_ids),
+            ("company_id", "=", company.id),
+        ]
+        engagements = self.env["relationship.engagement"].search(domain)
+        present = engagements._engagement_optional_presence()
+        engagement_by_partner = {record.partner_id.id: record for record in engagements}
+        analytics = self.env["relationship.analytics"].search(domain)
+        analytics_by_partner = {record.partner_id.id: record for record in analytics}
+        return [
+            {
+                "id": partner.id,
+                "name": partner.display_name,
+                "customer_id": partner.commercial_partner_id.id,
+                "company_id": company.id,
+                "no_profiling": partner.commercial_partner_id.relationship_no_profiling,
+                "engagement": self._relationship_summary_engagement(
+                    engagement_by_partner.get(partner.commercial_partner_id.id),
+                    present,
+                ),
+                "analytics": self._relationship_summary_analytics(
+                    analytics_by_partner.get(partner.commercial_partner_id.id)
+                ),
+            }
+            for partner in partners
+        ]
+
+    def _relationship_summary_partners(self):
+        """These partners, once checked for the caller: a Relationships user,
+        known ids, in a company the caller works in, readable."""
+        _ = self.env._
+        if not self.env.user.has_group("relationship_mgmt.group_relationship_user"):
+            raise AccessError(
+                _("Only Relationships users may read relationship summaries.")
+            )
+        ids = list(self._ids)
+        if len(ids) > SUMMARY_LIMIT:
+            raise UserError(
+                _(
+                    "A relationship summary reads at most %(limit)s partners per "
+                    "call (%(count)s given): split the ids in smaller lists.",
+                    limit=SUMMARY_LIMIT,
+                    count=len(ids),
+                )
+            )
+        partners = rpc.checked_records(self.env, "res.partner", ids, _("partner ids"))
+        partners.check_access("read")
+        return partners
+
+    def _relationship_summary_engagement(self, engagement, present):
+        """The summary of one engagement record (False without one)."""
+        if not engagement:
+            return False
+        scored = engagement.tier != "new"
+        return {
+            "score": engagement.score if scored else False,
+            "tier": engagement.tier,
+            "trend": engagement.score_trend
+            if scored and engagement.has_previous_score
+            else False,
+            "rfm_segment": engagement.rfm_segment or False,
+            "breakdown": reason_dicts(
+                engagement._engagement_reason_lines(present.get(engagement.id, set()))
+            ),
+            "date_computed": iso(engagement.date_computed),
+        }
+
+    def _relationship_summary_analytics(self, analytics):
+        """The summary of one analytics record (False without one)."""
+        if not analytics:
+            return False
+        return {
+            "churn_risk": analytics.churn_risk if analytics.order_count else False,
+            "churn_level": analytics.churn_level or False,
+            "lifetime_value": analytics.lifetime_value,
+            "currency": analytics.currency_id.name,
+            "next_order_date": iso(analytics.next_order_date),
+            "explanation": analytics._analytics_reasons(),
+            "date_computed": iso(analytics.date_computed),
+        }
+
+    # ---- Data protection ----
+    # Relationship data export and erasure (data protection requests). Another
+    # ``_inherit`` of res.partner in its own file, next to res_partner.py, to keep the
+    # privacy tools together.
+
+    def _relationship_data_models(self):
+        return list(RELATIONSHIP_DATA_MODELS)
+
+    def _relationship_check_privacy_rights(self):
+        if not self.env.user.has_group("relationship_mgmt.group_relationship_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only Relationships managers may export or erase a customer's "
+                    "relationship data."
+                )
+            )
+        # Over RPC the ids come unchecked: refuse wrong or unknown ones clearly.
+        rpc.checked_records(
+            self.env, "res.partner", list(self._ids), self.env._("partner ids")
+        )
+
+    @rpc.ids_first(lambda env: env._("partner ids"))
+    def relationship_export_data(self):
+        """Everything the relationship addons hold about these customers (and
+        their contacts), as plain JSON-able data, limited to what the caller
+        may read (their companies).
+
+        :return: ``{"<partner id>": {"customer": name, "models": {model:
+                 [rows]}}}`` (string keys, as XML-RPC and JSON need)
+        """
+        self._relationship_check_privacy_rights()
+        result = {}
+        for partner in self.commercial_partner_id:
+            data = {}
+            for model_name, field_name in self._relationship_data_models():
+                if model_name not in self.env:
+                    continue
+                Model = self.env[model_name]
+                names = [
+                    name
+                    for name, field in Model._fields.items()
+                    if field.store and field.type not in SKIPPED_TYPES
+                ]
+                # Archived records are the customer's data too.
+                rows = Model.with_context(active_test=False).search_read(
+                    [(field_name, "=", partner.id)], names
+                )
+                data[model_name] = json.loads(json.dumps(rows, default=str))
+            result[str(partner.id)] = {
+                "customer": partner.display_name,
+                "models": data,
+            }
+        return result
+
+    def action_relationship_export(self):
+        """Download the relationship data of this customer as a JSON file."""
+        self.ensure_one()
+        data = self.relationship_export_data()
+        partner = self.commercial_partner_id
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"relationship-data-{partner.id}.json",
+                "mimetype": "application/json",
+                "raw": json.dumps(data, indent=2, ensure_ascii=False).encode(),
+                "res_model": "res.partner",
+                "res_id": partner.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def action_relationship_export_report(self):
+        """The same data as a readable page (printable to PDF)."""
+        self._relationship_check_privacy_rights()
+        return self.env.ref(
+            "relationship_mgmt.relationship_privacy_report_action"
+        ).report_action(self.commercial_partner_id)
+
+    def _relationship_report_sections(self):
+        """``[(model description, [(field label, value), ...] per row)]`` for
+        the readable report."""
+        self.ensure_one()
+        sections = []
+        for model_name, rows in self.relationship_export_data()[str(self.id)][
+            "models"
+        ].items():
+            Model = self.env[model_name]
+            labels = {name: field.string for name, field in Model._fields.items()}
+            sections.append(
+                (
+                    Model._description,
+                    [
+                        [
+                            (labels.get(name, name), value)
+                            for name, value in row.items()
+                            if value not in (False, None, "", [])
+                        ]
+                        for row in rows
+                    ],
+                )
+            )
+        return sections
+
+    @rpc.ids_first(lambda env: env._("partner ids"))
+    def relationship_erase_data(self):
+        """Delete the relationship data of these customers in every company
+        and record it in Odoo's privacy log when that module is installed.
+
+        :return: ``{model: number of records deleted or anonymised}``
+        """
+        self._relationship_check_privacy_rights()
+        commercial = self.commercial_partner_id
+        if not commercial:
+            raise UserError(self.env._("Select the customers to erase."))
+        counts = {}
+        # Deepest first (lines before their enrolment).
+        for model_name, field_name in reversed(self._relationship_data_models()):
+            if model_name not in self.env:
+                continue
+            # sudo: an erasure request covers the customer's data in every
+            # company, including ones the manager does not work in.
+            records = (
+                self.env[model_name]
+                .sudo()
+                .with_context(active_test=False)
+                .search([(field_name, "in", commercial.ids)])
+            )
+            counts[model_name] = commercial._relationship_erase_records(records)
+        if "privacy.log" in self.env:
+            for partner in commercial:
+                # sudo: the log is technical; the manager's rights were checked.
+                self.env["privacy.log"].sudo().create(
+                    {
+                        "anonymized_name": partner.name or "",
+                        "anonymized_email": partner.email or "",
+                        "execution_details": self.env._(
+                            "Relationship data erased: %(details)s",
+                            details=", ".join(
+                                f"{model} {count}"
+                                for model, count in counts.items()
+                                if count
+                            )
+                            or self.env._("nothing held"),
+                        ),
+                        "records_description": ", ".join(sorted(counts)),
+                    }
+                )
+        # sudo: posting on a contact needs the right to edit it, which a
+        # Relationships manager need not have; the erasure itself was checked
+        # above, and the note stays authored by the manager.
+        commercial.sudo().message_post(
+            body=self.env._(
+                "Relationship data erased at the customer's request "
+                "(%(count)s records).",
+                count=sum(counts.values()),
+            )
+        )
+        return counts
+
+    def _relationship_erase_records(self, records):
+        """Erase ``records`` (of a covered model, sudo) of the customers
+        ``self``: delete them. Overrides may anonymise instead the records the
+        law obliges to keep (accounting facts).
+
+        :return: number of records erased (deleted or anonymised)
+        """
+        count = len(records)
+        records.unlink()
+        return count
+
+    def action_relationship_erase_confirm(self):
+        """The confirmation window of Action ▸ Erase Relationship Data."""
+        self._relationship_check_privacy_rights()
+        wizard = self.env["relationship.privacy.erase.wizard"].create(
+            {"partner_ids": [Command.set(self.ids)]}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Erase Relationship Data"),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_relationship_erase(self):
+        self.relationship_erase_data()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Relationship data erased"),
+                "message": self.env._(
+                    "Scores, history, analytics, interactions, satisfaction "
+                    "responses and program enrolments were deleted."
+                ),
+                "type": "success",
+            },
+        }
