@@ -2,6 +2,7 @@ import logging
 import threading
 from datetime import timedelta
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -25,6 +26,8 @@ TIERS = [
 # Key of the PostgreSQL advisory lock taken per company while its scores are
 # recomputed (second key: the company id).
 ENGAGEMENT_LOCK_KEY = 72_410_301
+# Attempts at writing a batch of a committing run that meets concurrent updates.
+WRITE_ATTEMPTS = 5
 RAW_COLUMNS = (
     "last_order_date",
     "days_since_last_order",
@@ -664,18 +667,50 @@ class RelationshipEngagement(models.Model):
             )
         )
         counts = {"computed": len(partner_ids), "new": cr.fetchone()[0]}
+        if run["commit"]:
+            # The scored table (and the run's start) outlive a failed batch,
+            # which is then retried in a transaction of its own.
+            cr.commit()  # pylint: disable=invalid-commit
         for start in range(0, len(partner_ids), run["batch_size"]):
             batch = partner_ids[start : start + run["batch_size"]]
-            changed = self._engagement_write_batch(company, batch[0], batch[-1], run)
+            changed = self._engagement_write_batch_retried(
+                company, batch[0], batch[-1], run
+            )
             self._engagement_emit_tier_changes(company, changed)
             if run["commit"]:
                 cr.commit()  # pylint: disable=invalid-commit
         return counts
 
-    def _engagement_write_batch(self, company, first, last, run):
+    def _engagement_write_batch_retried(self, company, first, last, run):
+        """``_engagement_write_batch()``, retried when a committing run
+        (the crons) meets a concurrent update of one of its rows: a document
+        or an interaction marking a customer for recompute while the batch
+        writes it (REPEATABLE READ refuses to overwrite it). The retry keeps
+        such marks: the incremental cron then rescores those customers from
+        what changed after the signals were read."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return self._engagement_write_batch(
+                    company, first, last, run, keep_marks=attempt > 0
+                )
+            except psycopg2.errors.SerializationFailure:
+                if not run["commit"] or attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                self.env.cr.rollback()
+                _logger.info(
+                    "Engagement batch %s-%s of company %s met a concurrent update: "
+                    "retried",
+                    first,
+                    last,
+                    company.id,
+                )
+
+    def _engagement_write_batch(self, company, first, last, run, keep_marks=False):
         """Write the scored rows of partners ``first``..``last`` (ids) of the
         scored table: signals, components, score, tier, RFM, previous score and trend
         on the engagement rows, and the day's snapshot, in one statement.
+        ``keep_marks`` leaves the rows' recompute marks as they are (instead
+        of clearing them: the run has scored those customers).
 
         :return: ``[(partner id, engagement id, old tier, new tier)]`` of the
             existing rows whose tier changed
@@ -715,7 +750,7 @@ class RelationshipEngagement(models.Model):
                     ON CONFLICT (partner_id, company_id) DO UPDATE SET
                            %(previous)s,
                            window_days = EXCLUDED.window_days,
-                           needs_recompute = FALSE,
+                           needs_recompute = %(needs_recompute)s,
                            date_raw = EXCLUDED.date_raw,
                            date_computed = EXCLUDED.date_computed,
                            date_snapshot = EXCLUDED.date_snapshot,
@@ -742,6 +777,11 @@ class RelationshipEngagement(models.Model):
                 scored=ident(engine.SCORED_TABLE),
                 first=first,
                 last=last,
+                needs_recompute=(
+                    SQL("relationship_engagement.needs_recompute")
+                    if keep_marks
+                    else SQL("FALSE")
+                ),
                 stored=SQL(", ").join(stored),
                 v_stored=SQL(", ").join(SQL("v.%s", name) for name in stored),
                 previous=self._engagement_previous_sets(
