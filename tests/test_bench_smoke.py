@@ -65,6 +65,60 @@ def test_bench_size_s_measures_every_phase(tmp_path):
     assert report["phases"]["incremental_1pct"]["partners"] > 0
 
 
+@pytest.mark.timeout(300)
+def test_bench_load_runs_with_a_fault(tmp_path):
+    """bench/load.py for a few seconds with two clients on the copy filled
+    above (size S): it serves the database with two workers, keeps the
+    analytics refresh running, kills the cron worker in the middle of one,
+    and its checks (nothing lost or doubled, the next run complete) pass.
+    Latency targets are not checked here (exit 2 when missed is fine)."""
+    database = os.environ.get("RELATIONSHIP_BENCH_DB")
+    if not database:
+        pytest.skip("RELATIONSHIP_BENCH_DB is not set (see the test above)")
+    output = tmp_path / "load.json"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load.py"),
+            "--db",
+            database,
+            "--clients",
+            "2",
+            "--seconds",
+            "5",
+            "--agreements",
+            "20",
+            "--batches",
+            "analytics",
+            "--fault",
+            "analytics",
+            "--kill-delay",
+            "0",
+            "--log-level",
+            "warn",
+            "--output",
+            str(output),
+            f"--addons-path={ADDONS}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    tail = "\n".join(result.stdout.splitlines()[-40:])
+    assert result.returncode in (0, 2), (
+        f"bench/load.py exited {result.returncode}:\n{tail}"
+    )
+    report = json.loads(output.read_text())
+    assert report["verdict"]["failures"] == [], tail
+    assert report["report"]["all"]["total"]["calls"] > 0, tail
+    assert report["fault"]["killed"] and report["fault"]["worker"] == "cron", tail
+    assert report["next_run"]["complete"], tail
+    for check in report["writes"].values():
+        assert check["lost"] == check["doubled"] == 0, check
+
+
 # Run by `odoo shell` on the bench copy: the nightly full recompute (batches
 # that commit), while another transaction marks a customer of the first batch
 # for recompute after the batch's snapshot was taken and before it writes
