@@ -26,6 +26,7 @@ use a throw-away copy. Only 127.0.0.1; every loop is bounded in time.
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -286,6 +287,15 @@ LAUNCHER = (
 )
 
 
+def stop_with_parent():
+    """In the server's and the clients' processes: SIGTERM when this script
+    dies, even killed (Linux ``PR_SET_PDEATHSIG``)."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+    except (AttributeError, OSError):
+        pass
+
+
 class Server:
     """``odoo`` with ``workers`` HTTP workers and ``cron_workers`` cron
     workers on 127.0.0.1 for one database; its log goes to ``log_path``."""
@@ -316,7 +326,10 @@ class Server:
         ]
         self.log = open(log_path, "w")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            command, stdout=self.log, stderr=subprocess.STDOUT
+            command,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=stop_with_parent,  # noqa: PLW1509 (no threads yet)
         )
 
     def wait_serving(self, timeout=180):
@@ -1034,7 +1047,9 @@ def main(argv=None):
     batches = killer = None
     result = {"db": args.db, "args": vars(args), "server_log": str(log_path)}
     pool = ProcessPoolExecutor(
-        max_workers=args.clients, mp_context=get_context("spawn")
+        max_workers=args.clients,
+        mp_context=get_context("spawn"),
+        initializer=stop_with_parent,
     )
     try:
         server.wait_serving()
