@@ -2,6 +2,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -26,6 +27,8 @@ TIERS = [
 # Key of the PostgreSQL advisory lock taken per company while its scores are
 # recomputed (second key: the company id).
 ENGAGEMENT_LOCK_KEY = batch_runner.LOCK_KEYS["engagement"]
+# Attempts at writing a batch of a committing run that meets concurrent updates.
+WRITE_ATTEMPTS = 5
 RAW_COLUMNS = (
     "last_order_date",
     "days_since_last_order",
@@ -676,18 +679,53 @@ class RelationshipEngagement(models.Model):
             )
         )
         counts = {"computed": len(partner_ids), "new": cr.fetchone()[0]}
+        if batch_run.options.commit:
+            # The scored table (and the run's start) outlive a failed batch,
+            # which is then retried in a transaction of its own.
+            batch_run.checkpoint()
         size = batch_run.options.batch_size
         for start in range(0, len(partner_ids), size):
             chunk = partner_ids[start : start + size]
-            changed = self._engagement_write_batch(company, chunk[0], chunk[-1], run)
+            changed = self._engagement_write_batch_retried(
+                company, chunk[0], chunk[-1], run, batch_run
+            )
             self._engagement_emit_tier_changes(company, changed)
             batch_run.checkpoint()
         return counts
 
-    def _engagement_write_batch(self, company, first, last, run):
+    def _engagement_write_batch_retried(self, company, first, last, run, batch_run):
+        """``_engagement_write_batch()``, retried when a committing run
+        (the crons) meets a concurrent update of one of its rows: a document
+        or an interaction marking a customer for recompute while the batch
+        writes it (REPEATABLE READ refuses to overwrite it). The retry keeps
+        such marks: the incremental cron then rescores those customers from
+        what changed after the signals were read."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return self._engagement_write_batch(
+                    company, first, last, run, keep_marks=attempt > 0
+                )
+            except psycopg2.errors.SerializationFailure:
+                if not batch_run.options.commit or attempt == WRITE_ATTEMPTS - 1:
+                    raise
+                self.env.cr.rollback()
+                # The rollback ended the transaction and its company lock.
+                if not batch_runner.try_lock(self.env.cr, batch_run.batch, company.id):
+                    raise batch_runner.LockLost(company.id) from None
+                _logger.info(
+                    "Engagement batch %s-%s of company %s met a concurrent update: "
+                    "retried",
+                    first,
+                    last,
+                    company.id,
+                )
+
+    def _engagement_write_batch(self, company, first, last, run, keep_marks=False):
         """Write the scored rows of partners ``first``..``last`` (ids) of the
         scored table: signals, components, score, tier, RFM, previous score and trend
         on the engagement rows, and the day's snapshot, in one statement.
+        ``keep_marks`` leaves the rows' recompute marks as they are (instead
+        of clearing them: the run has scored those customers).
 
         :return: ``[(partner id, engagement id, old tier, new tier)]`` of the
             existing rows whose tier changed
@@ -727,7 +765,7 @@ class RelationshipEngagement(models.Model):
                     ON CONFLICT (partner_id, company_id) DO UPDATE SET
                            %(previous)s,
                            window_days = EXCLUDED.window_days,
-                           needs_recompute = FALSE,
+                           needs_recompute = %(needs_recompute)s,
                            date_raw = EXCLUDED.date_raw,
                            date_computed = EXCLUDED.date_computed,
                            date_snapshot = EXCLUDED.date_snapshot,
@@ -754,6 +792,11 @@ class RelationshipEngagement(models.Model):
                 scored=ident(engine.SCORED_TABLE),
                 first=first,
                 last=last,
+                needs_recompute=(
+                    SQL("relationship_engagement.needs_recompute")
+                    if keep_marks
+                    else SQL("FALSE")
+                ),
                 stored=SQL(", ").join(stored),
                 v_stored=SQL(", ").join(SQL("v.%s", name) for name in stored),
                 previous=self._engagement_previous_sets(
