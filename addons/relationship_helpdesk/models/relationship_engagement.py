@@ -1,0 +1,87 @@
+from odoo import api, fields, models
+
+from odoo.addons.relationship_mgmt.engine import engagement as engine
+
+from ..engine import tickets
+
+
+class RelationshipEngagement(models.Model):
+    """Helpdesk tickets are service issues beside the disputes: the service
+    component loses the same points for an open ticket, for an open ticket
+    past its SLA (once more) and for a ticket reopened in the window (once
+    more) as for an open dispute. Ticket ratings reach the satisfaction
+    component as satisfaction responses (see rating_rating.py)."""
+
+    _inherit = "relationship.engagement"
+
+    @api.model
+    def _engagement_open_dispute_counts(self, company, partner_ids):
+        counts = super()._engagement_open_dispute_counts(company, partner_ids)
+        counts = dict(counts or {})
+        for partner_id, signals in self._engagement_ticket_signals(
+            company, partner_ids
+        ).items():
+            counts[partner_id] = counts.get(partner_id, 0) + tickets.service_issues(
+                signals
+            )
+        return counts
+
+    @api.model
+    def _engagement_ticket_signals(self, company, partner_ids):
+        """``{partner id: (open, late, reopened)}`` tickets of ``company``
+        (see engine/tickets.py). One query."""
+        Ticket = self.env["helpdesk.ticket"]
+        Ticket.flush_model(
+            [
+                "commercial_partner_id",
+                "company_id",
+                "stage_id",
+                "active",
+                "closed_date",
+                "relationship_date_reopened",
+            ]
+        )
+        with_sla = "helpdesk.ticket.sla" in self.env
+        if with_sla:
+            self.env["helpdesk.ticket.sla"].flush_model(["state", "deadline"])
+        today = fields.Date.context_today(self.with_company(company))
+        return tickets.ticket_signals(
+            self.env.cr,
+            company.id,
+            partner_ids,
+            engine.window_start(today, company.engagement_window_days),
+            fields.Datetime.now(),
+            with_sla,
+        )
+
+    def _engagement_reason_lines(self, present=()):
+        """The service line says which disputes and tickets it counts (as they
+        are now: the line is read when shown)."""
+        lines = super()._engagement_reason_lines(present)
+        if self.tier == "new" or "service" not in present:
+            return lines
+        _ = self.env._
+        label = _("Service")
+        signals = self._engagement_ticket_signals(
+            self.company_id, [self.partner_id.id]
+        ).get(self.partner_id.id, (0, 0, 0))
+        opened, late, reopened = signals
+        disputes = (
+            self.env["relationship.dispute"]
+            ._open_counts(self.company_id, [self.partner_id.id])
+            .get(self.partner_id.id, 0)
+        )
+        window = self.window_days or self.company_id.engagement_window_days
+        text = _(
+            "Open disputes: %(disputes)s; open tickets: %(open)s, past their "
+            "SLA: %(late)s, reopened in the last %(window)s days: %(reopened)s",
+            disputes=disputes,
+            open=opened,
+            late=late,
+            reopened=reopened,
+            window=window,
+        )
+        return [
+            (name, value, text if name == label else reason)
+            for name, value, reason in lines
+        ]
