@@ -1,7 +1,8 @@
 """Uninstalling the glue addons (relationship_helpdesk,
-relationship_credit_control) leaves relationship_mgmt, relationship_brm and
-the OCA modules installed and working, with their data: the records made
-while the glue was there, a recompute, the forms.
+relationship_credit_control, relationship_mass_mailing) leaves
+relationship_mgmt, relationship_brm and the OCA modules installed and
+working, with their data: the records made while the glue was there, a
+recompute, the forms.
 
 Runs on $RELATIONSHIP_GLUE_DB, a copy of the test database with the glue
 addons made by tools/run_tests.sh (the uninstall changes it for good).
@@ -37,6 +38,11 @@ dispute = ticket._relationship_create_dispute()
 env["relationship.engagement"]._recompute_company(
     env.company, partner_ids=customer.ids, create_new=True
 )
+env["relationship.interaction"].create(
+    {"name": "Call", "partner_id": customer.id, "channel": "phone",
+     "outcome": "positive"}
+)
+assert customer.relationship_best_channel == "phone"
 env.cr.commit()
 print("IDS", customer.id, ticket.id, dispute.id)
 """
@@ -52,8 +58,12 @@ counts = env["relationship.engagement"]._recompute_company(
 )
 assert counts == {{"computed": 1, "new": 1}}, counts
 for model in ("res.partner", "relationship.dispute", "helpdesk.ticket",
-              "credit.control.run", "relationship.engagement"):
+              "credit.control.run", "relationship.engagement",
+              "relationship.interaction", "mailing.mailing"):
     env[model].get_views([(False, "form"), (False, "list")])
+assert env["relationship.interaction"].search_count(
+    [("partner_id", "=", customer.id)]
+) == 1
 print("CHECKED", env["relationship.dispute"].browse({dispute}).name)
 """
 
@@ -115,6 +125,7 @@ def test_uninstalling_the_glue_addons_keeps_ours_working_with_their_data():
             (
                 ("relationship_dispute", "helpdesk_ticket_id"),
                 ("helpdesk_ticket", "relationship_reopen_count"),
+                ("relationship_interaction", "mailing_trace_id"),
             )
         ],
     )

@@ -9,9 +9,10 @@ PYTHON=${PYTHON:-python3}
 ODOO=${ODOO:-"$PYTHON -m odoo"}
 MODULES=relationship_mgmt,relationship_brm
 # The glue addons with the OCA modules they integrate (requirements.txt brings
-# the wheels): helpdesk_mgmt_rating and helpdesk_mgmt_sla are optional for
-# relationship_helpdesk, installed here so that its tests cover them.
-GLUE_MODULES=relationship_helpdesk,helpdesk_mgmt_rating,helpdesk_mgmt_sla,relationship_credit_control
+# the wheels) and Odoo's mass_mailing: helpdesk_mgmt_rating and
+# helpdesk_mgmt_sla are optional for relationship_helpdesk, installed here so
+# that its tests cover them.
+GLUE_MODULES=relationship_helpdesk,helpdesk_mgmt_rating,helpdesk_mgmt_sla,relationship_credit_control,relationship_mass_mailing
 
 $PYTHON tools/preflight.py || exit 2
 
