@@ -1,10 +1,13 @@
-from odoo import models
+from odoo import fields, models
 from odoo.tools import SQL, format_date
 
 from odoo.addons.relationship_mgmt.engine import engagement as engine
 
 # Credit-control lines that reached the customer.
 SENT_STATES = ("sent",)
+# Key in the cursor's cache of the histories read with the presence of a
+# recordset's components (see _engagement_optional_presence()).
+HISTORY_CACHE = "relationship_credit_control.history"
 
 
 class RelationshipEngagement(models.Model):
@@ -14,11 +17,21 @@ class RelationshipEngagement(models.Model):
 
     _inherit = "relationship.engagement"
 
+    def _engagement_optional_presence(self):
+        # Every reader of the reasons asks for the presence first: read the
+        # histories of the whole recordset then, one query per company.
+        present = super()._engagement_optional_presence()
+        self.env.cr.cache[HISTORY_CACHE] = self._engagement_credit_control_histories()
+        return present
+
     def _engagement_reason_lines(self, present=()):
         lines = super()._engagement_reason_lines(present)
         if self.tier == "new":
             return lines
-        history = self._engagement_credit_control_history()
+        histories = self.env.cr.cache.get(HISTORY_CACHE, {})
+        if self.id not in histories:
+            histories = self._engagement_credit_control_histories()
+        history = histories.get(self.id)
         if not history:
             return lines
         _ = self.env._
@@ -36,32 +49,40 @@ class RelationshipEngagement(models.Model):
             for name, value, reason in lines
         ]
 
-    def _engagement_credit_control_history(self):
-        """``(sent reminders, highest level, last sending date)`` of the
-        customer in the company within the window, or None without any."""
-        self.ensure_one()
+    def _engagement_credit_control_histories(self):
+        """``{engagement id: (sent reminders, highest level, last sending
+        date) or None}`` of the customers in their company, within the
+        company's engagement window."""
         self.env["credit.control.line"].flush_model(
             ["commercial_partner_id", "company_id", "state", "level", "date_sent"]
         )
-        window = self.window_days or self.company_id.engagement_window_days
-        today = self.date_computed.date() if self.date_computed else None
-        date_from = engine.window_start(today, window) if today else None
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COUNT(*), MAX(level), MAX(COALESCE(date_sent, date))
-                  FROM credit_control_line
-                 WHERE commercial_partner_id = %(partner)s
-                   AND company_id = %(company)s
-                   AND state IN %(states)s
-                   AND (%(date_from)s::date IS NULL
-                        OR COALESCE(date_sent, date) >= %(date_from)s::date)
-                """,
-                partner=self.partner_id.id,
-                company=self.company_id.id,
-                states=SENT_STATES,
-                date_from=date_from,
+        histories = {}
+        for company, records in self.grouped("company_id").items():
+            today = fields.Date.context_today(self.with_company(company))
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT commercial_partner_id, COUNT(*), MAX(level),
+                           MAX(COALESCE(date_sent, date))
+                      FROM credit_control_line
+                     WHERE commercial_partner_id = ANY(%(partners)s)
+                       AND company_id = %(company)s
+                       AND state IN %(states)s
+                       AND COALESCE(date_sent, date) >= %(date_from)s
+                     GROUP BY 1
+                    """,
+                    partners=records.partner_id.ids,
+                    company=company.id,
+                    states=SENT_STATES,
+                    date_from=engine.window_start(
+                        today, company.engagement_window_days
+                    ),
+                )
             )
-        )
-        count, level, last = self.env.cr.fetchone()
-        return (count, level, last) if count else None
+            found = {
+                pid: (count, level, last)
+                for pid, count, level, last in self.env.cr.fetchall()
+            }
+            for record in records:
+                histories[record.id] = found.get(record.partner_id.id)
+        return histories

@@ -117,4 +117,7 @@ class TestCreditControlDisputes(DisputeCommon):
             ),
             payment,
         )
-        self.assertEqual(engagement._engagement_credit_control_history(), (2, 1, TODAY))
+        self.assertEqual(
+            engagement._engagement_credit_control_histories(),
+            {engagement.id: (2, 1, TODAY)},
+        )

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .relationship_engagement import SERVICE_DETAILS_CACHE
+
 # Ticket fields whose change moves the customer's service signals.
 SIGNAL_FIELDS = frozenset({"stage_id", "partner_id", "company_id", "active"})
 
@@ -153,6 +155,8 @@ class HelpdeskTicket(models.Model):
         )
 
     def _relationship_mark_customers(self):
+        # The service details read for the reasons are outdated now.
+        self.env.cr.cache.pop(SERVICE_DETAILS_CACHE, None)
         # sudo: reads only each ticket's customer and company to flag the
         # engagement for a recompute, whoever changes the ticket.
         tickets = self.sudo()

@@ -132,3 +132,19 @@ class ResPartner(models.Model):
             channels,
         )
         return [("commercial_partner_id", "in", query)]
+
+    # ---- Relationship summary (XML-RPC) ----
+
+    def relationship_summary(self):
+        """Adds ``best_channel`` to each partner's summary, in the current
+        company: ``{"channel", "interaction_count", "positive_rate"}``, or
+        False while no interaction had a positive outcome."""
+        result = super().relationship_summary()
+        partners = self.browse([row["id"] for row in result])
+        for row, partner in zip(result, partners, strict=True):
+            row["best_channel"] = partner.relationship_best_channel and {
+                "channel": partner.relationship_best_channel,
+                "interaction_count": partner.relationship_best_channel_count,
+                "positive_rate": partner.relationship_best_channel_rate,
+            }
+        return result

@@ -90,12 +90,13 @@ class TestSegmentMailing(TransactionCase, MockEmail):
             )
             self.assertEqual(found, expected, xmlid)
 
-    def test_program_enrolment_selects_recipients(self):
-        program = self.env["relationship.program"].create(
+    def _manual_program(self, **values):
+        return self.env["relationship.program"].create(
             {
                 "name": "Onboarding",
                 "trigger": "manual",
                 "company_id": self.company.id,
+                **values,
                 "step_ids": [
                     Command.create(
                         {
@@ -111,6 +112,9 @@ class TestSegmentMailing(TransactionCase, MockEmail):
                 ],
             }
         )
+
+    def test_program_enrolment_selects_recipients(self):
+        program = self._manual_program()
         program._enrol_partners(self.at_risk)
         self.assertEqual(self.at_risk.relationship_program_ids, program)
         mailing = self._mailing([("relationship_program_ids", "in", program.ids)])
@@ -187,6 +191,18 @@ class TestSegmentMailing(TransactionCase, MockEmail):
         )
         self.assertEqual(found, partner)
         self.assertEqual(partner.with_company(other).relationship_best_channel, "chat")
+        self.assertEqual(
+            self.contact_a.relationship_summary()[0]["best_channel"],
+            {"channel": "phone", "interaction_count": 3, "positive_rate": 66.7},
+        )
+        self.assertFalse(self.champion_b.relationship_summary()[0]["best_channel"])
+
+    def test_program_enrols_only_customers_of_its_best_channel(self):
+        program = self._manual_program(best_channel="phone")
+        self._log(self.champion_a, "phone", ["positive"])
+        self._log(self.champion_b, "email", ["positive"])
+        enrolments = program._enrol_partners(self.champion_a | self.champion_b)
+        self.assertEqual(enrolments.partner_id, self.champion_a)
 
     def test_best_channel_tie_goes_to_more_interactions(self):
         self._log(self.champion_b, "email", ["positive", "negative"])
