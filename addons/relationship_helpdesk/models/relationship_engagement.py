@@ -1,4 +1,7 @@
+from datetime import datetime, time
+
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.relationship_mgmt.engine import engagement as engine
 
@@ -67,8 +70,8 @@ class RelationshipEngagement(models.Model):
         return present
 
     def _engagement_service_details(self):
-        """``{engagement id: (open disputes, open, late, reopened tickets)}``,
-        as they are now."""
+        """``{engagement id: (open disputes, open, late, reopened tickets,
+        ticket ratings in the window)}``, as they are now."""
         details = {}
         for company, records in self.grouped("company_id").items():
             partner_ids = records.partner_id.ids
@@ -76,13 +79,43 @@ class RelationshipEngagement(models.Model):
             disputes = self.env["relationship.dispute"]._open_counts(
                 company, partner_ids
             )
+            ratings = self._engagement_ticket_rating_counts(company, partner_ids)
             for record in records:
                 key = record.partner_id.id
                 details[record.id] = (
                     disputes.get(key, 0),
                     *signals.get(key, (0, 0, 0)),
+                    ratings.get(key, 0),
                 )
         return details
+
+    @api.model
+    def _engagement_ticket_rating_counts(self, company, partner_ids):
+        """``{partner id: satisfaction responses of the window that are ticket
+        ratings}`` in ``company``. One query."""
+        self.env["relationship.satisfaction"].flush_model(
+            ["partner_id", "company_id", "date", "rating_id"]
+        )
+        today = fields.Date.context_today(self.with_company(company))
+        date_from = engine.window_start(today, company.engagement_window_days)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT s.partner_id, COUNT(*)
+                  FROM relationship_satisfaction s
+                  JOIN rating_rating r ON r.id = s.rating_id
+                 WHERE r.res_model = 'helpdesk.ticket'
+                   AND s.company_id = %(company)s
+                   AND s.partner_id = ANY(%(partners)s::int[])
+                   AND s.date >= %(date_from)s
+                 GROUP BY 1
+                """,
+                company=company.id,
+                partners=engine.array_literal(partner_ids),
+                date_from=datetime.combine(date_from, time.min),
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     def _engagement_reason_lines(self, present=()):
         """The service line says which disputes and tickets it counts (as they
@@ -94,7 +127,7 @@ class RelationshipEngagement(models.Model):
         details = self.env.cr.cache.get(SERVICE_DETAILS_CACHE, {}).get(self.id)
         if details is None:
             details = self._engagement_service_details()[self.id]
-        disputes, opened, late, reopened = details
+        disputes, opened, late, reopened, ratings = details
         window = self.window_days or self.company_id.engagement_window_days
         text = _(
             "Open disputes: %(disputes)s; open tickets: %(open)s, past their "
@@ -105,8 +138,11 @@ class RelationshipEngagement(models.Model):
             reopened=reopened,
             window=window,
         )
-        label = _("Service")
-        return [
-            (name, value, text if name == label else reason)
-            for name, value, reason in lines
-        ]
+        texts = {_("Service"): text}
+        if ratings and "satisfaction" in present:
+            texts[_("Satisfaction")] = _(
+                "Satisfaction %(value)s/100, with %(count)s ticket ratings",
+                value=round(self.satisfaction_value),
+                count=ratings,
+            )
+        return [(name, value, texts.get(name, reason)) for name, value, reason in lines]

@@ -149,4 +149,7 @@ class TestTicketEngagement(HelpdeskCommon):
         second.rating_apply(1, token=second._rating_get_access_token())
         engagement = self._engagement()
         self.assertEqual(engagement.satisfaction_score, 50.0)
-        self.assertIn("Satisfaction: 50 — Satisfaction 50/100", engagement.reasons)
+        self.assertIn(
+            "Satisfaction: 50 — Satisfaction 50/100, with 2 ticket ratings",
+            engagement.reasons,
+        )
