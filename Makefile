@@ -35,7 +35,7 @@ test:
 lint:
 	@ruff check addons tests bench tools
 	@ruff format --check addons tests bench tools
-	@$(PYTHON) -m pylint --rcfile=.pylintrc addons/relationship_mgmt addons/relationship_brm
+	@$(PYTHON) -m pylint --rcfile=.pylintrc $(wildcard $(ADDONS)/relationship_*)
 
 bench: preflight
 	@$(PYTHON) bench/run.py $(BENCH_ARGS)

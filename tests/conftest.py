@@ -29,9 +29,23 @@ ROOT = Path(__file__).resolve().parent.parent
 ADDONS = Path(os.environ.get("RELATIONSHIP_ADDONS") or ROOT / "addons")
 ADDONS_PATH = f"--addons-path={ADDONS}"
 MODULES = ("relationship_mgmt", "relationship_brm")
+# The glue addons (each installs by itself beside its OCA module) and the OCA
+# (and Odoo) modules tools/run_tests.sh installs with them.
+GLUE_MODULES = (
+    "relationship_helpdesk",
+    "relationship_credit_control",
+    "relationship_mass_mailing",
+)
+OCA_MODULES = (
+    "helpdesk_mgmt",
+    "helpdesk_mgmt_rating",
+    "helpdesk_mgmt_sla",
+    "account_credit_control",
+    "mass_mailing",
+)
 # Log lines that fail a run, as in tools/run_tests.sh: any error, and any
 # warning about our addons.
-LOG_PROBLEM = re.compile(r" (ERROR|CRITICAL) |WARNING .*relationship_(mgmt|brm)")
+LOG_PROBLEM = re.compile(r" (ERROR|CRITICAL) |WARNING .*relationship_[a-z_]+")
 
 
 def odoo_command(*args):

@@ -4,7 +4,7 @@
 import subprocess
 import sys
 
-from conftest import MODULES, ROOT
+from conftest import GLUE_MODULES, MODULES, ROOT
 
 # Paths that may not exist yet in a fresh clone (an empty folder is not kept).
 RUFF_PATHS = [
@@ -34,6 +34,6 @@ def test_ruff_format():
 
 
 def test_pylint_odoo():
-    addons = [f"addons/{module}" for module in MODULES]
+    addons = [f"addons/{module}" for module in (*MODULES, *GLUE_MODULES)]
     result = run("pylint", "--rcfile=.pylintrc", *addons)
     assert result.returncode == 0, result.stdout

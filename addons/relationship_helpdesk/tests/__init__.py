@@ -1,0 +1,2 @@
+from . import test_ticket_dispute
+from . import test_ticket_engagement
