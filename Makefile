@@ -41,12 +41,16 @@ bench: preflight
 	@$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 i18n: preflight
-	@for module in $$(ls $(ADDONS)); do \
-		test -d $(ADDONS)/$$module/i18n || continue; \
+	@for module in $$(cd $(ADDONS) && ls -d relationship_*); do \
+		mkdir -p $(ADDONS)/$$module/i18n; \
 		$(ODOO) -d $(DB) --addons-path=$(ADDONS) --i18n-export=$(ADDONS)/$$module/i18n/$$module.pot \
 			--modules=$$module --stop-after-init --log-level=warn --no-http || exit 1; \
 		for lang in es bg; do \
-			msgmerge --quiet --update --no-fuzzy-matching --backup=none \
-				$(ADDONS)/$$module/i18n/$$lang.po $(ADDONS)/$$module/i18n/$$module.pot || exit 1; \
+			po=$(ADDONS)/$$module/i18n/$$lang.po; \
+			if [ -f $$po ]; then \
+				msgmerge --quiet --update --no-fuzzy-matching --backup=none $$po $(ADDONS)/$$module/i18n/$$module.pot || exit 1; \
+			else \
+				msginit --no-translator --locale=$$lang --input=$(ADDONS)/$$module/i18n/$$module.pot --output-file=$$po || exit 1; \
+			fi; \
 		done; \
 	done

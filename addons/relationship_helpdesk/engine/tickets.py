@@ -8,7 +8,7 @@ from datetime import datetime, time
 
 from odoo.tools import SQL
 
-from odoo.addons.relationship_mgmt.engine.engagement import array_literal
+from odoo.addons.relationship_mgmt.engine.signals import array_literal
 
 # Service issues a ticket signal weighs, in the unit of the service component
 # (one open dispute): an open ticket, an open ticket past its SLA (one more),

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from odoo.addons.relationship_mgmt.engine.rpc import iso
+from odoo.addons.relationship_mgmt.tools.rpc import iso
 
 # Open tickets one summary lists at most per partner (the counts are complete).
 SUMMARY_TICKETS = 20

@@ -3,7 +3,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.relationship_mgmt.engine.rpc import iso
+from odoo.addons.relationship_mgmt.tools.rpc import iso
 
 from .common import TODAY, HelpdeskCommon
 
