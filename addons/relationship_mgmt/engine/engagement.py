@@ -56,22 +56,27 @@ RFM_SEGMENTS = [
 ]
 
 
-def excluded_partner_ids(cr):
-    """Partners never profiled: the companies' own (internal documents) and
-    the customers who asked not to be (``relationship_no_profiling``)."""
-    cr.execute(
-        SQL(
-            "SELECT partner_id FROM res_company UNION "
-            "SELECT id FROM res_partner WHERE relationship_no_profiling"
-        )
+def excluded_partners_query():
+    """The partners never profiled, as a subquery of ids: the companies' own
+    (internal documents), the internal users' (colleagues, not customers,
+    whatever they buy) and the customers who asked not to be
+    (``relationship_no_profiling``). Every entry point filters with it."""
+    return SQL(
+        "SELECT partner_id FROM res_company UNION "
+        "SELECT partner_id FROM res_users WHERE NOT share UNION "
+        "SELECT id FROM res_partner WHERE relationship_no_profiling"
     )
+
+
+def excluded_partner_ids(cr):
+    """The ids of ``excluded_partners_query``."""
+    cr.execute(excluded_partners_query())
     return {row[0] for row in cr.fetchall()}
 
 
 def population_ids(cr, company_id):
     """Commercial partners with a sale order or a customer invoice in the
-    company, except the companies' own partners (internal documents) and the
-    customers who asked not to be profiled."""
+    company, except the excluded partners (``excluded_partners_query``)."""
     cr.execute(
         SQL(
             """
@@ -87,13 +92,11 @@ def population_ids(cr, company_id):
                    AND am.move_type IN ('out_invoice', 'out_refund')
                    AND am.commercial_partner_id IS NOT NULL
             ) customers
-             WHERE customer_id NOT IN (SELECT partner_id FROM res_company)
-               AND customer_id NOT IN (
-                   SELECT id FROM res_partner WHERE relationship_no_profiling
-               )
+             WHERE customer_id NOT IN (%(excluded)s)
              ORDER BY 1
             """,
             company_id=company_id,
+            excluded=excluded_partners_query(),
         )
     )
     return [row[0] for row in cr.fetchall()]
@@ -184,16 +187,14 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
         )
         keep = SQL(
             """
-            %(partner)s NOT IN (SELECT partner_id FROM res_company)
-            AND %(partner)s NOT IN (
-                SELECT id FROM res_partner WHERE relationship_no_profiling
-            )
+            %(partner)s NOT IN (%(excluded)s)
             AND %(partner)s NOT IN (
                 SELECT partner_id FROM relationship_engagement
                  WHERE company_id = %(company_id)s AND %(written)s
             )
             """,
             partner=partner,
+            excluded=excluded_partners_query(),
             company_id=company_id,
             written=SQL("FALSE") if since is None else SQL("date_raw >= %s", since),
         )

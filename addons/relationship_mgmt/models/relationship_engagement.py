@@ -424,16 +424,14 @@ class RelationshipEngagement(models.Model):
                 SELECT p, c, 'new', TRUE, %(uid)s, NOW() AT TIME ZONE 'UTC',
                        %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM unnest(%(partners)s::int[], %(companies)s::int[]) AS v(p, c)
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM res_partner
-                        WHERE id = v.p AND relationship_no_profiling
-                       )
+                 WHERE v.p NOT IN (%(excluded)s)
                 ON CONFLICT (partner_id, company_id)
                 DO UPDATE SET needs_recompute = TRUE
                 """,
                 uid=self.env.uid,
                 partners=list(partner_ids),
                 companies=list(company_ids),
+                excluded=engine.excluded_partners_query(),
             )
         )
         self.invalidate_model(["needs_recompute"])
