@@ -17,3 +17,5 @@ from . import test_crosssell_opportunity
 from . import test_events
 from . import test_access_matrix
 from . import test_rpc_api
+from . import test_analytics_refund_margin
+from . import test_engagement_excluded_partners
