@@ -32,3 +32,4 @@ from . import crm_lead
 from . import res_partner_crosssell
 from . import sale_order_crosssell
 from . import relationship_event
+from . import relationship_demo
