@@ -48,5 +48,6 @@
     "demo": [
         "demo/relationship_agreement_demo.xml",
         "demo/relationship_dispute_demo.xml",
+        "demo/relationship_demo_documents.xml",
     ],
 }
