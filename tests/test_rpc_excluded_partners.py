@@ -27,7 +27,10 @@ def test_recompute_engagement_never_scores_colleagues_or_own_company(rpc_admin):
         {"name": f"RPC Buyer {uuid.uuid4().hex[:6]}", "is_company": True},
     )
     product = admin.call(
-        "product.product", "create", {"name": "RPC Staff Purchase", "list_price": 50.0}
+        "product.product",
+        "create",
+        # A service: an order shipped to the company itself needs no route.
+        {"name": "RPC Staff Purchase", "list_price": 50.0, "type": "service"},
     )
     partners = [colleague_partner, own_partner, customer]
     for partner in partners:
