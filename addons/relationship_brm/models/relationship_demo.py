@@ -92,8 +92,11 @@ class RelationshipDemo(models.AbstractModel):
         for move in pickings.move_ids:
             move.quantity = move.product_uom_qty * (1.0 - plan.get("short", 0.0))
             move.picked = True
+        # No backorder for a short delivery, no SMS confirmation wizard.
         pickings.with_context(
-            skip_backorder=True, picking_ids_not_to_backorder=pickings.ids
+            skip_backorder=True,
+            picking_ids_not_to_backorder=pickings.ids,
+            skip_sms=True,
         ).button_validate()
         deadline = datetime.combine(day, time(12))
         done = min(deadline + timedelta(days=plan["late"]), fields.Datetime.now())
@@ -207,35 +210,46 @@ class RelationshipDemo(models.AbstractModel):
         invoice = order._create_invoices()
         invoice.invoice_date = day + timedelta(days=5)
         invoice.action_post()
-        Dispute = self.env["relationship.dispute"]
-        Dispute.create(
-            {
-                "name": self.env._("One desk arrived with a scratched top"),
-                "partner_id": partner.id,
-                "dispute_type": "quality",
-                "sale_order_id": order.id,
-                "picking_id": order.picking_ids[:1].id,
-                "amount_disputed": order.order_line[:1].price_unit,
-                "description": self.env._(
-                    "<p>The second desk of the delivery has a long scratch on its "
-                    "top; photos sent by email.</p>"
-                ),
-            }
-        )
-        Dispute.create(
-            {
-                "name": self.env._("Delivery charged twice"),
-                "partner_id": partner.id,
-                "dispute_type": "billing",
-                "move_id": invoice.id,
-                "stage_id": self.env.ref(
-                    "relationship_brm.dispute_stage_negotiation"
-                ).id,
-                "amount_disputed": round(invoice.amount_untaxed * 0.1, 2),
-                "date_open": fields.Datetime.now() - timedelta(days=4),
-                "date_first_response": fields.Datetime.now() - timedelta(days=3),
-                "description": self.env._(
-                    "<p>The invoice adds a delivery fee the quotation did not have.</p>"
-                ),
-            }
+        # With xml ids, as records of demo files have: uninstalling the addon
+        # deletes them before the stages they are in.
+        self.env["relationship.dispute"]._load_records(
+            [
+                {
+                    "xml_id": "relationship_brm.dispute_demo_portal_quality",
+                    "noupdate": True,
+                    "values": {
+                        "name": self.env._("One desk arrived with a scratched top"),
+                        "partner_id": partner.id,
+                        "dispute_type": "quality",
+                        "sale_order_id": order.id,
+                        "picking_id": order.picking_ids[:1].id,
+                        "amount_disputed": order.order_line[:1].price_unit,
+                        "description": self.env._(
+                            "<p>The second desk of the delivery has a long scratch "
+                            "on its top; photos sent by email.</p>"
+                        ),
+                    },
+                },
+                {
+                    "xml_id": "relationship_brm.dispute_demo_portal_billing",
+                    "noupdate": True,
+                    "values": {
+                        "name": self.env._("Delivery charged twice"),
+                        "partner_id": partner.id,
+                        "dispute_type": "billing",
+                        "move_id": invoice.id,
+                        "stage_id": self.env.ref(
+                            "relationship_brm.dispute_stage_negotiation"
+                        ).id,
+                        "amount_disputed": round(invoice.amount_untaxed * 0.1, 2),
+                        "date_open": fields.Datetime.now() - timedelta(days=4),
+                        "date_first_response": fields.Datetime.now()
+                        - timedelta(days=3),
+                        "description": self.env._(
+                            "<p>The invoice adds a delivery fee the quotation did "
+                            "not have.</p>"
+                        ),
+                    },
+                },
+            ]
         )
