@@ -101,7 +101,7 @@ BAD_INPUT = [
      "1000000004, 1000000005, 1000000006, 1000000007, 1000000008, 1000000009, "
      "… (100001 in all)."),
     ("recompute-other-company", "other", ENGAGEMENT, "recompute_engagement",
-     [[w("customer")]], ACCESS, "multi-company issue"),
+     [[w("customer")]], ACCESS, "belong to a company you do not work in"),
     ("recompute-all-as-user", "user", ENGAGEMENT, "recompute_engagement", [],
      ACCESS, "Only Relationships managers may recompute"),
     # analytics
@@ -115,7 +115,7 @@ BAD_INPUT = [
     ("trust-huge", "admin", TRUST, "recompute_trust", [HUGE],
      USER, "(100001 in all)"),
     ("trust-other-company", "other", TRUST, "recompute_trust", [[w("customer")]],
-     ACCESS, "multi-company issue"),
+     ACCESS, "belong to a company you do not work in"),
     ("trust-all-as-user", "user", TRUST, "recompute_trust", [],
      ACCESS, "Only relationship managers recompute the trust"),
     # obligations
@@ -128,7 +128,7 @@ BAD_INPUT = [
     ("obligations-huge", "admin", OBLIGATION, "refresh_obligations", [HUGE],
      USER, "(100001 in all)"),
     ("obligations-other-company", "other", OBLIGATION, "refresh_obligations",
-     [[w("agreement")]], ACCESS, "multi-company issue"),
+     [[w("agreement")]], ACCESS, "belong to a company you do not work in"),
     ("obligations-all-as-user", "user", OBLIGATION, "refresh_obligations", [],
      ACCESS, "Only relationship managers measure the obligations"),
     ("status-unknown", "admin", AGREEMENT, "obligation_status", [[UNKNOWN]],
@@ -190,7 +190,7 @@ BAD_INPUT = [
     ("interaction-foreign-contact", "admin", INTERACTION, "create",
      interaction(contact_id=w("other_customer")), USER, "does not belong to"),
     ("interaction-other-company", "other", INTERACTION, "create",
-     interaction(), ACCESS, "multi-company issue"),
+     interaction(), ACCESS, "belong to a company you do not work in"),
     ("interaction-many-bad", "admin", INTERACTION, "create",
      [[interaction()[0], interaction(channel="x")[0]]], USER, "'x' is not a valid"),
     ("log-string", "admin", INTERACTION, "log_from_messages", ["abc"],
@@ -205,7 +205,7 @@ BAD_INPUT = [
     ("export-as-user", "user", PARTNER, "relationship_export_data",
      [[w("customer")]], ACCESS, "Only Relationships managers"),
     ("export-other-company", "other", PARTNER, "relationship_export_data",
-     [[w("customer")]], ACCESS, "multi-company issue"),
+     [[w("customer")]], ACCESS, "belong to a company you do not work in"),
     ("erase-unknown", "admin", PARTNER, "relationship_erase_data",
      [[w("customer"), UNKNOWN]], USER, f"Unknown partner ids: {UNKNOWN}."),
     ("erase-nothing", "admin", PARTNER, "relationship_erase_data", [[]],
@@ -213,7 +213,7 @@ BAD_INPUT = [
     ("erase-as-user", "user", PARTNER, "relationship_erase_data",
      [[w("customer")]], ACCESS, "Only Relationships managers"),
     ("erase-other-company", "other", PARTNER, "relationship_erase_data",
-     [[w("customer")]], ACCESS, "multi-company issue"),
+     [[w("customer")]], ACCESS, "belong to a company you do not work in"),
     # disputes: resolve (w("dispute") is open, 150.00 disputed, no document;
     # w("invoice_dispute") is 100.00 of a 200.00 posted invoice)
     ("dispute-resolve-unknown", "admin", DISPUTE, "resolve",
@@ -266,7 +266,7 @@ BAD_INPUT = [
      "give either a discount amount or a percentage."),
     ("dispute-resolve-other-company", "user", DISPUTE, "resolve",
      [[w("other_dispute")], "rejection"], ACCESS,
-     "it belongs to a company you do not work in."),
+     "belong to a company you do not work in."),
     ("dispute-resolve-no-group", "employee", DISPUTE, "resolve",
      [[w("dispute")], "rejection"], ACCESS,
      "Only Relationships users may resolve disputes."),

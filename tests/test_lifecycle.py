@@ -57,6 +57,7 @@ DEMO_ANALYSES = {
     # The engagement ran after relationship_brm: it sees the disputes.
     "customers scored with open disputes": "SELECT COUNT(*)"
     " FROM relationship_engagement WHERE open_dispute_count > 0",
+    "KPI measurements": "SELECT COUNT(*) FROM relationship_kpi_measurement",
     "posted customer invoices not reversed": "SELECT COUNT(*) FROM account_move"
     " WHERE move_type = 'out_invoice' AND state = 'posted'"
     " AND payment_state NOT IN ('reversed', 'invoicing_legacy')",

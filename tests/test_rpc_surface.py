@@ -32,7 +32,6 @@ NOT_ALLOWED = "not allowed to"
 TOP_SECRET = "doesn't have 'read' access"
 OTHER_COMPANY = "belong to a company you do not work in"
 NO_GROUP = "Only Relationships users"
-OTHER_COMPANY_DISPUTE = "it belongs to a company you do not work in"
 NO_ACCESS = "You are not allowed to access 'Business Dispute'"
 NO_CREATE = "You are not allowed to create 'Business Dispute'"
 MULTI_COMPANY = "multi-company issue"
@@ -389,7 +388,7 @@ MATRIX = [
         check_recompute,
         {
             "user": None,
-            "other": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, NO_GROUP),
         },
     ),
@@ -416,7 +415,7 @@ MATRIX = [
         check_interaction,
         {
             "user": None,
-            "other": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, NOT_ALLOWED),
         },
     ),
@@ -425,7 +424,7 @@ MATRIX = [
         check_enrol,
         {
             "user": (FAULT_ACCESS_ERROR, NOT_ALLOWED),
-            "other": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, NOT_ALLOWED),
         },
     ),
@@ -443,7 +442,7 @@ MATRIX = [
         check_refresh_obligations,
         {
             "user": None,
-            "other": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, NOT_ALLOWED),
         },
     ),
@@ -452,7 +451,7 @@ MATRIX = [
         check_trust,
         {
             "user": None,
-            "other": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, TOP_SECRET),
         },
     ),
@@ -461,7 +460,7 @@ MATRIX = [
         check_export,
         {
             "user": (FAULT_ACCESS_ERROR, "Only Relationships managers"),
-            "other": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, "Only Relationships managers"),
         },
     ),
@@ -482,7 +481,7 @@ MATRIX = [
         check_reject,
         {
             "user": None,
-            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY_DISPUTE),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
             "employee": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
         },
@@ -492,7 +491,7 @@ MATRIX = [
         check_discount,
         {
             "user": None,
-            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY_DISPUTE),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
             "employee": (FAULT_ACCESS_ERROR, NOT_RESOLVER),
         },
@@ -513,7 +512,7 @@ MATRIX = [
         check_erase,
         {
             "user": (FAULT_ACCESS_ERROR, "Only Relationships managers"),
-            "other": (FAULT_ACCESS_ERROR, TOP_SECRET),
+            "other": (FAULT_ACCESS_ERROR, OTHER_COMPANY),
             "portal": (FAULT_ACCESS_ERROR, "Only Relationships managers"),
         },
     ),

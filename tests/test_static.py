@@ -174,3 +174,61 @@ def test_test_modules_imported(addon_dir):
         f"not imported: {sorted(files - imported)}; "
         f"imported but missing: {sorted(imported - files)}"
     )
+
+
+# ---- Translations ----
+LANGUAGES = ("es", "bg")
+PLACEHOLDER = re.compile(r"%\([a-zA-Z_][a-zA-Z0-9_]*\)[sdfr]|%[sdfr]|\{[a-zA-Z_]\w*\}")
+TRANSLATED_ADDONS = [
+    path for path in ADDON_DIRS if (path / "i18n" / f"{path.name}.pot").is_file()
+]
+
+
+def po_entries(path):
+    import polib  # noqa: PLC0415 (Odoo's own requirement, read only here)
+
+    return {
+        (entry.msgctxt, entry.msgid): entry
+        for entry in polib.pofile(str(path))
+        if not entry.obsolete
+    }
+
+
+def test_every_addon_has_a_template():
+    assert {path.name for path in TRANSLATED_ADDONS} >= {
+        "relationship_mgmt",
+        "relationship_brm",
+    }
+
+
+@pytest.mark.parametrize(
+    "addon_dir,lang",
+    [(path, lang) for path in TRANSLATED_ADDONS for lang in LANGUAGES],
+    ids=lambda value: value if isinstance(value, str) else value.name,
+)
+def test_translation_is_complete(addon_dir, lang):
+    """Every string of the template is translated, not fuzzy, and keeps the
+    placeholders of its source (a lost %(name)s breaks the message)."""
+    template = po_entries(addon_dir / "i18n" / f"{addon_dir.name}.pot")
+    catalog_path = addon_dir / "i18n" / f"{lang}.po"
+    assert catalog_path.is_file(), f"{relative(catalog_path)} is missing"
+    catalog = po_entries(catalog_path)
+    missing, fuzzy, placeholders = [], [], []
+    for key, source in template.items():
+        entry = catalog.get(key)
+        translations = (
+            list(entry.msgstr_plural.values())
+            if entry is not None and entry.msgid_plural
+            else [entry.msgstr if entry is not None else ""]
+        )
+        if entry is None or not all(text.strip() for text in translations):
+            missing.append(source.msgid)
+            continue
+        if "fuzzy" in entry.flags:
+            fuzzy.append(source.msgid)
+        expected = sorted(PLACEHOLDER.findall(source.msgid))
+        if any(sorted(PLACEHOLDER.findall(text)) != expected for text in translations):
+            placeholders.append(source.msgid)
+    assert not missing, f"{len(missing)} untranslated, e.g. {missing[:5]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
+    assert not placeholders, f"placeholders changed in {placeholders[:5]}"

@@ -45,6 +45,17 @@
         "wizards/relationship_dispute_resolve_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "relationship_brm/static/src/views/*.js",
+        ],
+        "web.assets_frontend": [
+            "relationship_brm/static/src/js/portal_dispute_counter.js",
+        ],
+        "web.assets_tests": [
+            "relationship_brm/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/relationship_agreement_demo.xml",
         "demo/relationship_dispute_demo.xml",

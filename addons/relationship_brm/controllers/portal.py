@@ -338,9 +338,17 @@ class DisputeCustomerPortal(CustomerPortal):
     def portal_dispute_new(self, **form):
         partner = request.env.user.partner_id.commercial_partner_id
         if request.httprequest.method != "POST":
+            # "Report a problem" on an invoice or order preselects it; the
+            # select only offers the customer's own documents, so an id of
+            # someone else's selects nothing.
+            preselected = {
+                fname: form[fname]
+                for fname in ("move_id", "sale_order_id", "picking_id")
+                if isinstance(form.get(fname), str) and form[fname].isdigit()
+            }
             return request.render(
                 "relationship_brm.portal_dispute_new",
-                self._dispute_form_values(partner),
+                self._dispute_form_values(partner, preselected),
             )
         form.pop("csrf_token", None)
         values, errors = self._dispute_parse_form(partner, form)

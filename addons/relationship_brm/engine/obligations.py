@@ -163,6 +163,33 @@ def _rate_rows(cr, query):
     }
 
 
+def delivery_deadline(picking):
+    """The day the transfer ``picking`` (a table alias) is due: its promised
+    date, else its scheduled date."""
+    return SQL(
+        "COALESCE(%(p)s.date_deadline, %(p)s.scheduled_date)::date",
+        p=SQL.identifier(picking),
+    )
+
+
+def delivery_judged(picking, today):
+    """A transfer is judged once done, or once its deadline has passed (an
+    open one is late from then on); ``picking`` has a ``deadline`` column."""
+    return SQL(
+        "(%(p)s.state = 'done' OR %(p)s.deadline < %(today)s::date)",
+        p=SQL.identifier(picking),
+        today=today,
+    )
+
+
+def delivered_on_time(picking):
+    """Done by its deadline; ``picking`` has a ``deadline`` column."""
+    return SQL(
+        "(%(p)s.state = 'done' AND %(p)s.date_done::date <= %(p)s.deadline)",
+        p=SQL.identifier(picking),
+    )
+
+
 def on_time_delivery(cr, periods, today):
     """Deliveries due in the period (our deliveries of the agreement's sale
     orders, the partner's receipts of its purchase orders) done by their
@@ -175,7 +202,7 @@ def on_time_delivery(cr, periods, today):
             """
             WITH picking AS (
                 SELECT so.agreement_id, sp.id, sp.state, sp.date_done,
-                       COALESCE(sp.date_deadline, sp.scheduled_date)::date AS deadline
+                       %(deadline)s AS deadline
                   FROM sale_order so
                   JOIN sale_order_line sol ON sol.order_id = so.id
                   JOIN stock_move sm ON sm.sale_line_id = sol.id
@@ -185,7 +212,7 @@ def on_time_delivery(cr, periods, today):
                    AND spt.code = 'outgoing' AND sp.state != 'cancel'
                  UNION
                 SELECT po.agreement_id, sp.id, sp.state, sp.date_done,
-                       COALESCE(sp.date_deadline, sp.scheduled_date)::date
+                       %(deadline)s
                   FROM purchase_order po
                   JOIN purchase_order_line pol ON pol.order_id = po.id
                   JOIN stock_move sm ON sm.purchase_line_id = pol.id
@@ -195,13 +222,12 @@ def on_time_delivery(cr, periods, today):
                    AND spt.code = 'incoming' AND sp.state != 'cancel'
             ), judged AS (
                 SELECT per.obligation_id, per.date_from, picking.id,
-                       picking.state = 'done'
-                           AND picking.date_done::date <= picking.deadline AS ok
+                       %(on_time)s AS ok
                   FROM %(periods)s
                   JOIN picking ON picking.agreement_id = per.agreement_id
                    AND picking.deadline >= per.date_from
                    AND picking.deadline <= LEAST(per.date_to, %(today)s::date)
-                   AND (picking.state = 'done' OR picking.deadline < %(today)s::date)
+                   AND %(judged)s
             )
             SELECT obligation_id, date_from, COUNT(*), COUNT(*) FILTER (WHERE ok),
                    ARRAY_AGG('stock.picking:' || id ORDER BY id),
@@ -212,6 +238,9 @@ def on_time_delivery(cr, periods, today):
             agreement_ids=_agreement_ids(periods),
             periods=_periods(periods),
             today=today,
+            deadline=delivery_deadline("sp"),
+            on_time=delivered_on_time("picking"),
+            judged=delivery_judged("picking", today),
         ),
     )
 

@@ -25,4 +25,5 @@ from . import stock_picking
 from . import res_company
 from . import res_partner_dispute_discount
 from . import sale_order_dispute
+from . import relationship_kpi_measurement
 from . import relationship_demo

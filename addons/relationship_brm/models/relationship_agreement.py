@@ -68,7 +68,7 @@ def create_agreement_column(model):
 class RelationshipAgreement(models.Model):
     _name = "relationship.agreement"
     _description = "Business Agreement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "relationship.input.check"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     # Relationship users read agreements without editing them: they may still

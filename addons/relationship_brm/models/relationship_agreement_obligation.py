@@ -41,6 +41,7 @@ PERIOD_VALUE_COLUMNS = [name for name, __ in PERIOD_COLUMNS[2:]]
 class RelationshipAgreementObligation(models.Model):
     _name = "relationship.agreement.obligation"
     _description = "Agreement Obligation"
+    _inherit = ["relationship.input.check"]
     _order = "agreement_id, sequence, id"
     _check_company_auto = True
 
@@ -233,8 +234,28 @@ class RelationshipAgreementObligation(models.Model):
         return obligations._refresh()
 
     @api.model
+    def action_refresh_all(self):
+        """Refresh Now ▸ Measure All Obligations (managers): measure, then say
+        what was measured."""
+        result = self.refresh_obligations()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Obligations measured"),
+                "message": self.env._(
+                    "%(obligations)s obligations of %(agreements)s running "
+                    "agreements: %(periods)s periods measured, %(breaches)s new "
+                    "breaches.",
+                    **result,
+                ),
+                "type": "warning" if result["breaches"] else "success",
+            },
+        }
+
+    @api.model
     def _agreements_from_ids(self, agreement_ids):
-        agreements = rpc.existing_records(
+        agreements = rpc.checked_records(
             self.env,
             "relationship.agreement",
             agreement_ids,

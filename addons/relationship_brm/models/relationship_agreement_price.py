@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 class RelationshipAgreementPrice(models.Model):
     _name = "relationship.agreement.price"
     _description = "Agreed or Proposed Price"
+    _inherit = ["relationship.input.check"]
     _order = "id"
     _check_company_auto = True
 

@@ -16,6 +16,7 @@ NEGOTIABLE_STATES = ("draft", "negotiation")
 class RelationshipAgreementRound(models.Model):
     _name = "relationship.agreement.round"
     _description = "Agreement Negotiation Round"
+    _inherit = ["relationship.input.check"]
     _order = "agreement_id, sequence, id"
     _check_company_auto = True
 

@@ -13,6 +13,7 @@ class RelationshipAgreement(models.Model):
 
     _inherit = "relationship.agreement"
 
+    @rpc.ids_first(lambda env: env._("agreement ids"))
     def obligation_status(self):
         """The obligations of these agreements with their last measured
         period, as plain JSON-able data (refresh them first with
@@ -39,25 +40,9 @@ class RelationshipAgreement(models.Model):
             raise AccessError(
                 self.env._("Only Relationships users may read agreements.")
             )
-        agreements = rpc.existing_records(
+        agreements = rpc.checked_records(
             self.env, self._name, list(self._ids), self.env._("agreement ids")
         )
-        # sudo: only the company of each agreement is read, to refuse the
-        # agreements of other companies with a clear message.
-        allowed = set(self.env.companies.ids)
-        foreign = [
-            agreement.id
-            for agreement in agreements.sudo()
-            if agreement.company_id.id not in allowed
-        ]
-        if foreign:
-            raise AccessError(
-                self.env._(
-                    "You may not read agreements %(ids)s: they belong to a company "
-                    "you do not work in.",
-                    ids=rpc.ids_text(self.env, foreign),
-                )
-            )
         agreements.check_access("read")
         return agreements
 

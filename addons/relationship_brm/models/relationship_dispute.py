@@ -73,7 +73,12 @@ class RelationshipDispute(models.Model):
 
     _name = "relationship.dispute"
     _description = "Business Dispute"
-    _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread.cc",
+        "mail.activity.mixin",
+        "relationship.input.check",
+    ]
     _order = "priority desc, date_open desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "reference"]

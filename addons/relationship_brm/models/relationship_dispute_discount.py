@@ -18,6 +18,7 @@ class RelationshipDisputeDiscount(models.Model):
 
     _name = "relationship.dispute.discount"
     _description = "Dispute Discount on Next Order"
+    _inherit = ["relationship.input.check"]
     _order = "id"
     _check_company_auto = True
 

@@ -85,10 +85,27 @@ class RelationshipDispute(models.Model):
         action["context"]["default_resolution_type"] = "rejection"
         return action
 
+    def action_move_to_stage(self, stage_id):
+        """What the kanban and the status bar do when a user moves the dispute
+        to ``stage_id``: a closed stage opens the resolution (or rejection)
+        window, since only a resolution closes a dispute; any other stage is
+        written, and False is returned."""
+        self.ensure_one()
+        stage = self.env["relationship.dispute.stage"].browse(stage_id).exists()
+        if not stage:
+            raise UserError(self.env._("Unknown dispute stage %(id)s.", id=stage_id))
+        if not stage.is_closed:
+            self.stage_id = stage
+            return False
+        if stage.kind == "rejected":
+            return self.action_open_reject_wizard()
+        return self.action_open_resolve_wizard()
+
     # ------------------------------------------------------------------
     # Public API (XML-RPC)
     # ------------------------------------------------------------------
 
+    @rpc.ids_first(lambda env: env._("dispute ids"))
     def resolve(self, resolution_type=None, **options):
         """Resolve the dispute by ``resolution_type`` (credit_note, return,
         replacement, discount, rejection) with the options of that
@@ -317,7 +334,7 @@ class RelationshipDispute(models.Model):
             raise AccessError(
                 self.env._("Only Relationships users may resolve disputes.")
             )
-        disputes = rpc.existing_records(
+        disputes = rpc.checked_records(
             self.env, self._name, list(self._ids), self.env._("dispute ids")
         )
         if len(disputes) != 1:
@@ -325,17 +342,6 @@ class RelationshipDispute(models.Model):
                 self.env._(
                     "Disputes are resolved one at a time (%(count)s given).",
                     count=len(disputes),
-                )
-            )
-        # sudo: only the company of the dispute is read, to refuse another
-        # company's dispute with a clear message instead of the record rule's.
-        company = disputes.sudo().company_id
-        if company not in self.env.companies:
-            raise AccessError(
-                self.env._(
-                    "You may not resolve dispute %(id)s: it belongs to a company "
-                    "you do not work in.",
-                    id=disputes.id,
                 )
             )
 
@@ -501,50 +507,79 @@ class RelationshipDispute(models.Model):
             credit_note.write({"invoice_line_ids": commands})
         currency = invoice.currency_id
         if currency.compare_amounts(amount, credit_note.amount_total) < 0:
-            # A partial credit is a price allowance: the same goods and
-            # quantities as invoiced, at unit prices lowered by one ratio, so
-            # the credit note still says what it is about while the quantities
-            # delivered and invoiced stay true. Hence it is unlinked from the
-            # order lines (Odoo would otherwise count its quantities as
-            # un-invoiced). Prices are rounded down, so that rounding never
-            # credits more than granted; the amount recorded is the credit
-            # note's own total.
-            ratio = amount / credit_note.amount_total
-            digits = self.env["decimal.precision"].precision_get("Product Price")
-            credit_note.write(
-                {
-                    "invoice_line_ids": [
-                        Command.update(
-                            line.id,
-                            {
-                                "price_unit": float_round(
-                                    line.price_unit * ratio,
-                                    precision_digits=digits,
-                                    rounding_method="DOWN",
-                                ),
-                                **self._unlinked_order_values(line),
-                            },
-                        )
-                        for line in kept
-                    ]
-                }
-            )
-        if currency.compare_amounts(credit_note.amount_total, amount) > 0:
-            # Only with negative invoice lines, whose rounding goes the other
-            # way: refuse rather than credit more than granted.
+            self._allow_partial_credit(credit_note, kept, amount)
+        if currency.compare_amounts(credit_note.amount_total, amount) != 0:
+            # Tax rounding can leave a cent that no line price reaches: say so
+            # rather than credit another amount than the one granted.
             raise UserError(
                 self.env._(
                     "Dispute %(dispute)s: %(amount)s cannot be credited exactly on "
-                    "%(invoice)s; credit a slightly smaller amount.",
+                    "%(invoice)s (tax rounding gives %(nearest)s); credit "
+                    "%(nearest)s or another amount.",
                     dispute=self.display_name,
                     amount=currency.format(amount),
                     invoice=invoice.display_name,
+                    nearest=currency.format(credit_note.amount_total),
                 )
             )
         if post:
             credit_note.action_post()
             self._reconcile_credit_note(invoice, credit_note)
         return credit_note
+
+    def _allow_partial_credit(self, credit_note, lines, amount):
+        """Cut the draft ``credit_note`` (its ``lines``) down to ``amount``,
+        taxes included: a price allowance, each line credited its share of
+        ``amount`` (by its total, the last line taking the rounding rest). A
+        line keeps its quantity when its share divides into a unit price at
+        the price precision, else it becomes one unit of that share, so no
+        line carries an odd unit price. The lines are unlinked from the order
+        lines: the quantities delivered and invoiced stay true."""
+        currency = credit_note.currency_id
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        lines = lines.sorted("id")
+        total = credit_note.amount_total
+        untaxed, left = {}, amount
+        for index, line in enumerate(lines):
+            share = (
+                left
+                if index == len(lines) - 1
+                else currency.round(amount * line.price_total / total)
+            )
+            left -= share
+            ratio = line.price_subtotal / line.price_total if line.price_total else 1
+            untaxed[line] = currency.round(share * ratio)
+        self._write_allowance(credit_note, untaxed, digits)
+        # Taxes computed on the rounded bases may miss by a cent or two: the
+        # last line absorbs the difference, at most twice.
+        last = lines[-1:]
+        for _attempt in range(2):
+            gap = amount - credit_note.amount_total
+            if not last or currency.is_zero(gap):
+                break
+            ratio = last.price_subtotal / last.price_total if last.price_total else 1
+            untaxed[last] = currency.round(untaxed[last] + gap * ratio)
+            self._write_allowance(credit_note, {last: untaxed[last]}, digits)
+
+    def _write_allowance(self, credit_note, untaxed, digits):
+        currency = credit_note.currency_id
+        commands = []
+        for line, base in untaxed.items():
+            quantity = line.quantity or 1.0
+            price = float_round(base / quantity, precision_digits=digits)
+            if currency.compare_amounts(price * quantity, base) != 0:
+                quantity, price = 1.0, base
+            commands.append(
+                Command.update(
+                    line.id,
+                    {
+                        "quantity": quantity,
+                        "price_unit": price,
+                        **self._unlinked_order_values(line),
+                    },
+                )
+            )
+        credit_note.write({"invoice_line_ids": commands})
 
     @staticmethod
     def _credit_line_key(line):

@@ -35,6 +35,7 @@ class RelationshipDisputeSla(models.Model):
 
     _name = "relationship.dispute.sla"
     _description = "Dispute SLA Policy"
+    _inherit = ["relationship.input.check"]
     _order = "company_id, dispute_type, priority, id"
     _check_company_auto = True
 

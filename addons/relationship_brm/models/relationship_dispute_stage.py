@@ -19,6 +19,7 @@ CLOSED_KINDS = ("resolved", "rejected")
 class RelationshipDisputeStage(models.Model):
     _name = "relationship.dispute.stage"
     _description = "Dispute Stage"
+    _inherit = ["relationship.input.check"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

@@ -4,6 +4,7 @@ from odoo import fields, models
 class RelationshipPartnerType(models.Model):
     _name = "relationship.partner.type"
     _description = "Business Relationship Type"
+    _inherit = ["relationship.input.check"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

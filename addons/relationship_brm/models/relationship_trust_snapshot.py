@@ -224,6 +224,23 @@ class RelationshipTrustSnapshot(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def action_recompute_all(self):
+        """Refresh Now ▸ Recompute All Trust Scores (managers)."""
+        result = self.recompute_trust()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Trust recomputed"),
+                "message": self.env._(
+                    "Business partners scored: %(computed)s.",
+                    computed=result["computed"],
+                ),
+                "type": "success",
+            },
+        }
+
+    @api.model
     def recompute_trust(self, partner_ids=None):
         """Recompute the trust score of ``partner_ids`` (a list of partner
         ids; their commercial entities are scored) in the user's current
@@ -242,7 +259,7 @@ class RelationshipTrustSnapshot(models.Model):
             companies = self.env.companies
             partners = None
         else:
-            partners = rpc.existing_records(
+            partners = rpc.checked_records(
                 self.env, "res.partner", partner_ids, self.env._("partner ids")
             )
             partners.check_access("read")

@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.tools import html2plaintext
 
+from odoo.addons.relationship_mgmt.engine import rpc
+
 # Business relationship data about a customer, with the field naming the
 # commercial customer, added to relationship_mgmt's export and erasure. Erased
 # deepest first: snapshots, then discounts, then the disputes they belong to.
@@ -33,6 +35,7 @@ class ResPartner(models.Model):
     def _relationship_data_models(self):
         return super()._relationship_data_models() + list(BRM_DATA_MODELS)
 
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_export_data(self):
         result = super().relationship_export_data()
         rows = [

@@ -1,5 +1,6 @@
 from odoo import models
 
+from odoo.addons.relationship_mgmt.engine import rpc
 from odoo.addons.relationship_mgmt.engine.rpc import iso, reason_dicts
 
 from .relationship_agreement import RUNNING_STATES
@@ -12,6 +13,7 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_summary(self):
         """Adds to each partner's summary, in the current company:
         ``agreements`` (running ones, each with its ``obligations`` and their

@@ -20,3 +20,4 @@ from . import test_dispute_intake
 from . import test_dispute_effects
 from . import test_dispute_security
 from . import test_privacy
+from . import test_kpi

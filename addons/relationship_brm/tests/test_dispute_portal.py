@@ -84,6 +84,25 @@ class TestDisputePortalAccess(DisputePortalCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestDisputePortalAssets(BrmCommon):
+    def test_portal_home_always_lists_the_disputes_card(self):
+        # The frontend script that keeps the card shown at zero disputes.
+        paths = [
+            path
+            for path, *_rest in self.env["ir.asset"]._get_asset_paths(
+                "web.assets_frontend", {}
+            )
+        ]
+        self.assertTrue(
+            any(
+                path.endswith(
+                    "relationship_brm/static/src/js/portal_dispute_counter.js"
+                )
+                for path in paths
+            )
+        )
+
+
 class TestDisputePortal(DisputePortalCommon, HttpCase):
     """The portal routes: each customer's portal user sees, opens, comments
     and creates only their own commercial partner's disputes, about their own
@@ -253,3 +272,61 @@ class TestDisputePortal(DisputePortalCommon, HttpCase):
             post(self.other_dispute, "Let me in.")
         self.env.invalidate_all()
         self.assertEqual(self.other_dispute.message_ids, before)
+
+    def test_portal_reports_a_problem_from_own_invoice_and_order(self):
+        order = self._sale(self.customer, day("2026-05-02"))
+        other_order = self._sale(self.other_customer, day("2026-05-02"))
+        self.authenticate(self.portal_ann.login, self.portal_ann.login)
+        for url, link in (
+            (
+                f"/my/invoices/{self.invoice.id}",
+                f"/my/disputes/new?move_id={self.invoice.id}",
+            ),
+            (
+                f"/my/orders/{order.id}",
+                f"/my/disputes/new?sale_order_id={order.id}",
+            ),
+        ):
+            page = self.url_open(url)
+            self.assertEqual(page.status_code, 200, url)
+            self.assertIn(link, page.text, url)
+            form = self.url_open(link).text
+            chosen = link.split("?")[1].split("=")[0]
+            self.assertRegex(
+                form,
+                rf'(?s)name="{chosen}"[^>]*>.*?<option value="{link.split("=")[1]}"'
+                r"\s+selected=",
+            )
+        # Someone else's order id in the URL preselects nothing of theirs.
+        form = self.url_open(f"/my/disputes/new?sale_order_id={other_order.id}")
+        self.assertEqual(form.status_code, 200)
+        self.assertNotIn(other_order.name, form.text)
+        self.assertNotIn(
+            "selected=",
+            form.text.split('name="sale_order_id"')[1].split("</select>")[0],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDisputePortalTour(DisputePortalCommon, HttpCase):
+    """In a real browser: a customer with no dispute yet opens one from the
+    portal home."""
+
+    def test_portal_customer_opens_first_dispute_in_browser(self):
+        newcomer = self._customer("Newcomer Trading")
+        portal_user = self._portal_user(newcomer, "brm_portal_newcomer")
+        invoice = self._invoice(newcomer, day("2026-05-06"), day("2026-06-05"))
+        self.start_tour(
+            "/my", "relationship_brm_portal_dispute", login=portal_user.login
+        )
+        dispute = self.Dispute.search([("partner_id", "=", newcomer.id)])
+        self.assertRecordValues(
+            dispute,
+            [
+                {
+                    "name": "Two pallets arrived broken",
+                    "dispute_type": "quality",
+                    "move_id": invoice.id,
+                }
+            ],
+        )

@@ -2,17 +2,14 @@ import json
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import BrmCommon
 
 
-@tagged("post_install", "-at_install")
-class TestDisputeResolution(BrmCommon):
-    """Each resolution of a dispute does its real effect (credit note,
-    return, replacement delivery, discount taken by the next order,
-    rejection), is recorded on the dispute and refuses bad input without
-    changing anything."""
+class DisputeResolutionCommon(BrmCommon):
+    """Stages, a second product, a Relationships user who also bills and
+    ships, and invoice and dispute helpers."""
 
     @classmethod
     def setUpClass(cls):
@@ -99,6 +96,14 @@ class TestDisputeResolution(BrmCommon):
         self.assertEqual(dispute.amount_resolved, 0.0)
         self.assertEqual(self._refunds(), refunds_before)
         self.assertEqual(len(dispute.message_ids), messages_before)
+
+
+@tagged("post_install", "-at_install")
+class TestDisputeResolution(DisputeResolutionCommon):
+    """Each resolution of a dispute does its real effect (credit note,
+    return, replacement delivery, discount taken by the next order,
+    rejection), is recorded on the dispute and refuses bad input without
+    changing anything."""
 
     # ------------------------------------------------------------------
     # Credit notes
@@ -217,16 +222,30 @@ class TestDisputeResolution(BrmCommon):
         self.assertAlmostEqual(credit.amount_residual, 70.0)
         self.assertAlmostEqual(invoice.amount_residual, 0.0)
 
-    def test_partial_credit_rounds_down_never_over_credits(self):
+    def test_partial_credit_credits_exactly_the_amount_on_clean_lines(self):
         invoice = self._invoice_two_lines()
         dispute = self._dispute(move_id=invoice.id, amount_disputed=100.0)
         dispute.resolve("credit_note", close=False)
         credit = dispute.credit_note_ids
-        # 100 / 350 of each price, rounded down: 2 x 28.57 + 3 x 14.28.
-        self.assertEqual(credit.invoice_line_ids.mapped("price_unit"), [28.57, 14.28])
-        self.assertAlmostEqual(credit.amount_total, 99.98)
-        self.assertAlmostEqual(dispute.amount_resolved, 99.98)
-        self.assertAlmostEqual(dispute.amount_remaining, 0.02)
+        # 100 of 350, by line total: 57.14 = 2 x 28.57 keeps its quantity;
+        # 42.86 does not divide into 3 unit prices: one unit of 42.86.
+        self.assertEqual(
+            [(line.quantity, line.price_unit) for line in credit.invoice_line_ids],
+            [(2.0, 28.57), (1.0, 42.86)],
+        )
+        self.assertAlmostEqual(credit.amount_total, 100.0)
+        self.assertAlmostEqual(dispute.amount_resolved, 100.0)
+        self.assertAlmostEqual(dispute.amount_remaining, 0.0)
+
+    def test_partial_credit_with_tax_credits_exactly_the_amount(self):
+        invoice = self._invoice_two_lines(taxes=self.tax_sale_a)  # 402.50
+        dispute = self._dispute(move_id=invoice.id, amount_disputed=402.5)
+        dispute.resolve("credit_note", amount=100.0, close=False)
+        credit = dispute.credit_note_ids
+        self.assertAlmostEqual(credit.amount_total, 100.0)
+        for line in credit.invoice_line_ids:
+            self.assertEqual(line.price_unit, round(line.price_unit, 2))
+        self.assertAlmostEqual(dispute.amount_resolved, 100.0)
 
     def test_over_credit_refused_nothing_changed(self):
         invoice = self._invoice_two_lines()
@@ -652,3 +671,39 @@ class TestDisputeResolution(BrmCommon):
             )
         self.assertEqual(self._refunds(), refunds)
         self.assertEqual(dispute.stage_id, self.stage_new)
+
+
+@tagged("post_install", "-at_install")
+class TestDisputeResolutionTour(DisputeResolutionCommon, HttpCase):
+    """In a real browser: from an invoice to its credit note."""
+
+    def test_invoice_dispute_resolved_with_credit_note_from_status_bar(self):
+        invoice = self._invoice_two_lines()
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "relationship_brm_dispute_credit_note",
+            login=self.user_relationship.login,
+        )
+        dispute = self.env["relationship.dispute"].search(
+            [("move_id", "=", invoice.id)]
+        )
+        self.assertEqual(dispute.stage_id.kind, "resolved")
+        self.assertAlmostEqual(dispute.credit_note_ids.amount_total, 100.0)
+        self.assertAlmostEqual(invoice.amount_residual, 250.0)
+
+    def test_moving_to_a_closed_stage_opens_the_resolution(self):
+        invoice = self._invoice_two_lines()
+        dispute = self._dispute(move_id=invoice.id, amount_disputed=50.0)
+        Stage = self.env["relationship.dispute.stage"]
+        investigation = Stage.search([("kind", "=", "investigation")], limit=1)
+        self.assertFalse(dispute.action_move_to_stage(investigation.id))
+        self.assertEqual(dispute.stage_id, investigation)
+        action = dispute.action_move_to_stage(self.stage_resolved.id)
+        self.assertEqual(action["res_model"], "relationship.dispute.resolve")
+        rejected = Stage.search([("kind", "=", "rejected")], limit=1)
+        action = dispute.action_move_to_stage(rejected.id)
+        self.assertEqual(action["context"]["default_resolution_type"], "rejection")
+        # Nothing closed until the resolution is made.
+        self.assertEqual(dispute.stage_id, investigation)
+        with self.assertRaises(UserError):
+            dispute.action_move_to_stage(999999)

@@ -107,7 +107,7 @@ class TestRelationshipSummary(BrmCommon):
         foreign = self.env["res.partner"].create(
             {"name": "Foreign", "company_id": other_company.id}
         )
-        message = f"partners {foreign.id}: they belong to a company you do not"
+        message = f"Partner ids {foreign.id}: they belong to a company you do not"
         with self.assertRaisesRegex(AccessError, message):
             (self.partners[0] | foreign).with_user(
                 self.user_relationship

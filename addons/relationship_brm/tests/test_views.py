@@ -1,3 +1,4 @@
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import BrmCommon
@@ -76,3 +77,42 @@ class TestViews(BrmCommon):
         self.assertIn(
             self.env.ref("relationship_brm.relationship_dispute_sla_menu").id, managed
         )
+
+    def test_refresh_now_menu_runs_every_batch_with_feedback(self):
+        """Managers find every batch under Refresh Now, each telling what it
+        did; users see neither the menu nor may run them."""
+        menus = {
+            "relationship_mgmt.relationship_recompute_all_menu",
+            "relationship_mgmt.relationship_refresh_analytics_menu",
+            "relationship_mgmt.relationship_crosssell_refresh_menu",
+            "relationship_mgmt.relationship_kpi_measure_wizard_menu",
+            "relationship_brm.relationship_refresh_obligations_menu",
+            "relationship_brm.relationship_refresh_trust_menu",
+        }
+        refresh = self.env.ref("relationship_mgmt.relationship_refresh_menu")
+        for xmlid in menus:
+            self.assertEqual(self.env.ref(xmlid).parent_id, refresh, xmlid)
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(refresh.id, Menu.with_user(self.user_manager)._visible_menu_ids())
+        self.assertNotIn(
+            refresh.id, Menu.with_user(self.user_relationship)._visible_menu_ids()
+        )
+        agreement = self._agreement(self.customer)
+        self._obligation(agreement, "on_time_delivery", 90.0)
+        measured = (
+            self.env["relationship.agreement.obligation"]
+            .with_user(self.user_manager)
+            .action_refresh_all()
+        )
+        self.assertEqual(measured["tag"], "display_notification")
+        self.assertIn("obligations of", measured["params"]["message"])
+        scored = (
+            self.env["relationship.trust.snapshot"]
+            .with_user(self.user_manager)
+            .action_recompute_all()
+        )
+        self.assertIn("Business partners scored:", scored["params"]["message"])
+        with self.assertRaises(AccessError):
+            self.env["relationship.trust.snapshot"].with_user(
+                self.user_relationship
+            ).action_recompute_all()

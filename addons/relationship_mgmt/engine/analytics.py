@@ -3,14 +3,24 @@ profitability and purchase patterns.
 
 Each reader runs one query over all the confirmed orders (or posted invoices)
 of one company up to a day included (``as_of``: today, or an earlier day for
-a back-test, which then sees nothing that happened after it). The per-customer
-arithmetic is pure Python on the aggregated rows.
+a back-test, which then sees nothing that happened after it). The customer-base
+model (``engine.clv``) is fitted on the purchase summary of the company and
+predicts every customer at once (numpy); the rest is plain Python on the
+aggregated rows.
 """
 
+import logging
 import math
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+import numpy as np
+
 from odoo.tools import SQL
+
+from . import clv
+
+_logger = logging.getLogger(__name__)
 
 # A customer with one order has no rhythm of their own: the company's typical
 # gap is used, or this when the company has no repeat customer yet.
@@ -26,27 +36,52 @@ MEDIUM_RISK = 30.0
 SEASON_FACTOR = 1.5
 SEASON_MIN_ORDERS = 4
 DAYS_PER_MONTH = 365.25 / 12
+# The model's time unit, in days (weeks keep the parameters of order 1).
+MODEL_UNIT_DAYS = 7.0
+# Below this, a company's history is too thin to fit the model.
+MIN_FIT_CUSTOMERS = 20
+MIN_REPEAT_CUSTOMERS = 5
+MIN_SPEND_CUSTOMERS = 10
+# The fit reads at most this many customers, evenly spread over the company's
+# (ordered) customers: 4 parameters need far fewer, and the fit stays a small
+# share of the refresh at any size. Predictions cover every customer.
+FIT_SAMPLE = 5000
+# A monthly seasonal index needs this much history.
+SEASON_MIN_DAYS = 730
+# Next purchase windows further than this are not shown.
+MAX_WINDOW_DAYS = 3650
 
 
 def order_rhythm(cr, company_id, as_of):
-    """Per commercial partner: confirmed orders up to ``as_of`` (count,
-    first and last date, untaxed amount and margin in company currency, average
-    gap in days between consecutive orders, orders per calendar month)."""
+    """Per commercial partner: confirmed orders up to ``as_of`` (count, first
+    and last date, untaxed amount and margin in company currency), the
+    purchase *days* the customer-base model counts (several orders on one day
+    are one purchase), the days of positive value and their amount (the
+    spend model), the average gap in days between purchase days and the
+    purchase days per calendar month. One query, grouped per day first."""
     cr.execute(
         SQL(
             """
-            SELECT p.commercial_partner_id, COUNT(*),
-                   MIN(so.date_order)::date, MAX(so.date_order)::date,
-                   SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)),
-                   SUM(COALESCE(so.margin, 0.0)
-                       / COALESCE(NULLIF(so.currency_rate, 0), 1)),
-                   array_agg(EXTRACT(MONTH FROM so.date_order)::int2)
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company_id)s
-               AND so.state = 'sale'
-               AND so.date_order < %(until)s
-             GROUP BY p.commercial_partner_id
+            SELECT d.customer_id, SUM(d.orders)::int4, MIN(d.day), MAX(d.day),
+                   SUM(d.amount), SUM(d.margin), COUNT(*)::int4,
+                   COUNT(*) FILTER (WHERE d.amount > 0)::int4,
+                   SUM(d.amount) FILTER (WHERE d.amount > 0),
+                   array_agg(EXTRACT(MONTH FROM d.day)::int2)
+              FROM (
+                SELECT p.commercial_partner_id AS customer_id,
+                       so.date_order::date AS day, COUNT(*) AS orders,
+                       SUM(so.amount_untaxed
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount,
+                       SUM(COALESCE(so.margin, 0.0)
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS margin
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company_id)s
+                   AND so.state = 'sale'
+                   AND so.date_order < %(until)s
+                 GROUP BY 1, 2
+              ) d
+             GROUP BY d.customer_id
             """,
             company_id=company_id,
             until=datetime.combine(as_of + timedelta(days=1), time.min),
@@ -57,12 +92,15 @@ def order_rhythm(cr, company_id, as_of):
             "order_count": row[1],
             "first_order_date": row[2],
             "last_order_date": row[3],
-            "order_amount": row[4] or 0.0,
-            "order_margin": row[5] or 0.0,
-            # The mean gap between consecutive orders is the span over the
-            # number of gaps.
-            "mean_gap": (row[3] - row[2]).days / (row[1] - 1) if row[1] > 1 else None,
-            "month_counts": month_counts(row[6]),
+            "order_amount": float(row[4] or 0.0),
+            "order_margin": float(row[5] or 0.0),
+            "purchase_days": row[6],
+            "paid_days": row[7],
+            "paid_amount": float(row[8] or 0.0),
+            # The mean gap between consecutive purchase days is the span over
+            # the number of gaps.
+            "mean_gap": (row[3] - row[2]).days / (row[6] - 1) if row[6] > 1 else None,
+            "month_counts": month_counts(row[9]),
         }
         for row in cr.fetchall()
     }
@@ -208,10 +246,221 @@ def season_mask(month_counts):
     return mask
 
 
+# ----------------------------------------------------------------------
+# The customer-base model of a company
+# ----------------------------------------------------------------------
+
+FALLBACK_FEW_CUSTOMERS = "few_customers"
+FALLBACK_NO_REPEAT = "no_repeat"
+FALLBACK_NOT_CONVERGED = "not_converged"
+
+
+@dataclass
+class CustomerModel:
+    """The company's fitted model and its predictions, per customer id."""
+
+    kind: str  # clv.BGNBD, clv.PARETO_NBD, or "rule" when falling back
+    customers: int
+    repeat_customers: int
+    fallback_code: str = ""
+    fallback_detail: str = ""
+    params: dict = field(default_factory=dict)
+    spend_params: dict = field(default_factory=dict)
+    spend_fallback: bool = False
+    log_likelihood: float = 0.0
+    fit_customers: int = 0
+    bic: float = 0.0
+    other_fits: dict = field(default_factory=dict)
+    seasonal_index: list = None
+    predictions: dict = field(default_factory=dict)
+
+    @property
+    def is_fallback(self):
+        return bool(self.fallback_code)
+
+
+def forecast_months_from(as_of, months):
+    """The calendar months the forecast covers: from the month of the day
+    after ``as_of`` (the window starts the day after the analysed day)."""
+    first = (as_of + timedelta(days=1)).replace(day=1)
+    return [add_months(first, index) for index in range(months)]
+
+
+def forecast_boundaries(as_of, months):
+    """Days from ``as_of`` to the end of each forecast month (the model's
+    cumulative purchases are read at these times)."""
+    return [
+        (add_months(month, 1) - as_of).days - 1
+        for month in forecast_months_from(as_of, months)
+    ]
+
+
+def company_seasonal_index(rhythms, as_of):
+    """Monthly index (mean 1) of the company's purchase days, or None with
+    less than two years of history."""
+    if not rhythms:
+        return None
+    first = min(r["first_order_date"] for r in rhythms.values())
+    if (as_of - first).days < SEASON_MIN_DAYS:
+        return None
+    counts = np.zeros(12)
+    for rhythm in rhythms.values():
+        counts += rhythm["month_counts"]
+    exposure = np.zeros(12)
+    month = first.replace(day=1)
+    while month <= as_of:
+        following = add_months(month, 1)
+        days = (following - month).days
+        covered = (min(following, as_of + timedelta(days=1)) - max(month, first)).days
+        exposure[month.month - 1] += covered / days
+        month = following
+    return [round(float(value), 4) for value in clv.seasonal_index(counts, exposure)]
+
+
+def _fit_sample(count):
+    if count <= FIT_SAMPLE:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, FIT_SAMPLE).round().astype(int))
+
+
+def customer_model(rhythms, as_of, horizon_days, forecast_months, kind=clv.PARETO_NBD):
+    """Fit the company's model on its customers' purchase days up to
+    ``as_of`` and predict each of them. ``kind``: ``pareto_nbd`` (BG/NBD when
+    it is unusable; the default, the better of the two in the back-tests),
+    ``bgnbd`` (Pareto/NBD when BG/NBD is unusable) or
+    ``best`` (both fitted, the higher likelihood kept). Too little history or
+    no usable fit gives a model of kind ``rule`` with a fallback code."""
+    ids = sorted(rhythms)
+    x = np.array([rhythms[i]["purchase_days"] - 1 for i in ids], dtype=float)
+    repeat = int((x > 0).sum())
+    model = CustomerModel(kind="rule", customers=len(ids), repeat_customers=repeat)
+    if len(ids) < MIN_FIT_CUSTOMERS:
+        model.fallback_code = FALLBACK_FEW_CUSTOMERS
+        return model
+    if repeat < MIN_REPEAT_CUSTOMERS:
+        model.fallback_code = FALLBACK_NO_REPEAT
+        return model
+    unit = MODEL_UNIT_DAYS
+    first = np.array([rhythms[i]["first_order_date"].toordinal() for i in ids])
+    last = np.array([rhythms[i]["last_order_date"].toordinal() for i in ids])
+    t_x = (last - first) / unit
+    T = (as_of.toordinal() - first) / unit
+    sample = _fit_sample(len(ids))
+    kinds = (clv.BGNBD, clv.PARETO_NBD) if kind == "best" else (kind,)
+    try:
+        best, fits = clv.fit_best(x[sample], t_x[sample], T[sample], kinds=kinds)
+        if best is None and kind != "best":
+            other = clv.PARETO_NBD if kind == clv.BGNBD else clv.BGNBD
+            best, more = clv.fit_best(x[sample], t_x[sample], T[sample], (other,))
+            fits.update(more)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:
+        best, fits = None, {}
+        model.fallback_detail = str(error)
+    if best is None:
+        model.fallback_code = FALLBACK_NOT_CONVERGED
+        model.fallback_detail = model.fallback_detail or "; ".join(
+            f"{fit.kind}: {fit.message or 'unusable parameters'}"
+            for fit in fits.values()
+        )
+        return model
+    model.kind = best.kind
+    model.params = best.params
+    model.log_likelihood = best.log_likelihood
+    model.fit_customers = best.customers
+    model.bic = float(best.bic)
+    model.other_fits = {
+        fit.kind: round(fit.log_likelihood, 3)
+        for fit in fits.values()
+        if fit is not best
+    }
+
+    # Spend: Gamma-Gamma on the purchase days of positive value.
+    paid = np.array([rhythms[i]["paid_days"] for i in ids], dtype=float)
+    paid_amount = np.array([rhythms[i]["paid_amount"] for i in ids])
+    mean = np.divide(paid_amount, paid, out=np.zeros_like(paid), where=paid > 0)
+    spenders = np.flatnonzero((paid > 0) & (mean > 0))
+    spend = None
+    if len(spenders) >= MIN_SPEND_CUSTOMERS:
+        chosen = spenders[_fit_sample(len(spenders))]
+        spend_fit = clv.fit_gamma_gamma(paid[chosen], mean[chosen])
+        if spend_fit.converged:
+            model.spend_params = spend_fit.params
+            spend = clv.gamma_gamma_expected_spend(spend_fit.params, paid, mean)
+    if spend is None:
+        # The customer's own average (the company's for one without any
+        # purchase of positive value).
+        model.spend_fallback = True
+        overall = float(mean[spenders].mean()) if len(spenders) else 0.0
+        spend = np.where(paid > 0, mean, overall)
+
+    boundaries = np.array(forecast_boundaries(as_of, forecast_months)) / unit
+    result = clv.predict(best, x, t_x, T, horizon_days / unit, boundaries=boundaries)
+    months = forecast_months_from(as_of, forecast_months)
+    model.seasonal_index = company_seasonal_index(rhythms, as_of)
+    cumulative = result.get("cumulative", np.zeros((0, len(ids))))
+    monthly = np.diff(np.vstack([np.zeros(len(ids)), cumulative]), axis=0)
+    if model.seasonal_index:
+        factors = np.array([model.seasonal_index[m.month - 1] for m in months])
+        monthly = monthly * factors[:, None]
+    window = clv.next_purchase_quantiles(best, x, T) * unit
+    # Python floats in one conversion per array (numpy scalars are slow to
+    # round one by one).
+    columns = zip(
+        ids,
+        result["p_alive"].tolist(),
+        result["p_no_purchase"].tolist(),
+        result["expected"].tolist(),
+        np.maximum(spend, 0.0).tolist(),
+        window.T.tolist(),
+        np.round(monthly, 6).T.tolist(),
+        strict=True,
+    )
+    for pid, alive, quiet, expected, value, days, purchases in columns:
+        model.predictions[pid] = {
+            "p_alive": alive,
+            "p_no_purchase": quiet,
+            "expected": expected,
+            "spend": value,
+            "window": days,
+            "monthly": purchases,
+        }
+    return model
+
+
+def _window_day(as_of, days):
+    if not math.isfinite(days) or days > MAX_WINDOW_DAYS:
+        return None
+    return as_of + timedelta(days=max(1, math.ceil(days)))
+
+
+def rule_forecast(next_date, gap, keep, as_of, months):
+    """The fallback's monthly forecast: one order every ``gap`` days from
+    ``next_date``, each counted ``keep`` times (1 - churn risk), per month."""
+    month_starts = forecast_months_from(as_of, months)
+    end = add_months(month_starts[0], months) if month_starts else as_of
+    counts = dict.fromkeys(month_starts, 0.0)
+    day = next_date
+    step = 0
+    while day < end:
+        counts[day.replace(day=1)] += keep
+        step += 1
+        day = next_date + timedelta(days=round(step * gap))
+    return [round(counts[month], 6) for month in month_starts]
+
+
 def customer_analytics(
-    rhythm, lines, invoiced, company_gap, as_of, horizon_days, trend
+    rhythm,
+    lines,
+    invoiced,
+    company_gap,
+    as_of,
+    horizon_days,
+    trend,
+    prediction=None,
+    forecast_months=6,
 ):
-    """Every stored analytic of one customer (see the model's fields)."""
+    """Every stored analytic of one customer (see the model's fields), from
+    the model's ``prediction`` or, without one, the rhythm rule."""
     rhythm = rhythm or {}
     invoiced = invoiced or {}
     lines = lines or {}
@@ -244,23 +493,58 @@ def customer_analytics(
         "next_order_value": None,
         "predicted_revenue": None,
         "predicted_margin": None,
+        "purchase_days": rhythm.get("purchase_days", 0),
+        "p_alive": None,
+        "expected_purchases": None,
+        "next_window_start": None,
+        "next_window_end": None,
+        "forecast_purchases": None,
     }
     if not order_count:
         return values
-    expected_gap = float(rhythm.get("mean_gap") or company_gap)
     days_since = (as_of - rhythm["last_order_date"]).days
-    risk = churn_risk(days_since, expected_gap, trend)
-    average = values["average_order_value"]
-    expected_orders = horizon_days / max(expected_gap, 1.0) * (1.0 - risk / 100.0)
-    predicted = expected_orders * average
     margin_rate = max(0.0, margin / order_amount) if order_amount else 0.0
-    next_date = rhythm["last_order_date"] + timedelta(days=round(expected_gap))
+    if prediction is None:
+        expected_gap = float(rhythm.get("mean_gap") or company_gap)
+        risk = churn_risk(days_since, expected_gap, trend)
+        average = max(values["average_order_value"], 0.0)
+        expected = horizon_days / max(expected_gap, 1.0) * (1.0 - risk / 100.0)
+        next_date = max(
+            rhythm["last_order_date"] + timedelta(days=round(expected_gap)),
+            as_of + timedelta(days=1),
+        )
+        values.update(
+            expected_gap_days=round(expected_gap, 1),
+            churn_risk=risk,
+            p_alive=round(100.0 - risk, 1),
+            next_order_date=next_date,
+            next_order_value=average,
+            forecast_purchases=rule_forecast(
+                next_date,
+                max(expected_gap, 1.0),
+                1.0 - risk / 100.0,
+                as_of,
+                forecast_months,
+            ),
+        )
+    else:
+        expected = prediction["expected"]
+        average = prediction["spend"]
+        start, middle, end = prediction["window"]
+        values.update(
+            expected_gap_days=round(middle, 1) if math.isfinite(middle) else None,
+            churn_risk=round(100.0 * prediction["p_no_purchase"], 1),
+            p_alive=round(100.0 * prediction["p_alive"], 1),
+            next_order_date=_window_day(as_of, middle),
+            next_window_start=_window_day(as_of, start),
+            next_window_end=_window_day(as_of, end),
+            next_order_value=average,
+            forecast_purchases=prediction["monthly"],
+        )
+    predicted = expected * average
     values.update(
-        expected_gap_days=round(expected_gap, 1),
         days_since_last_order=days_since,
-        churn_risk=risk,
-        next_order_date=max(next_date, as_of),
-        next_order_value=average,
+        expected_purchases=round(expected, 3),
         predicted_revenue=round(predicted, 2),
         predicted_margin=round(predicted * margin_rate, 2),
     )
@@ -273,26 +557,20 @@ def add_months(day, count):
     return day.replace(year=day.year + year, month=month + 1, day=1)
 
 
-def monthly_forecast(values, as_of, months):
-    """Expected revenue of one customer in each of the ``months`` calendar
-    months from ``as_of``'s: its rhythm places an order every expected gap
-    from the expected next order on; each counts its average order value
-    times the probability that the customer still buys (100 - churn risk).
-    ``[(month start, amount), ...]``, months without an order left out. The
-    report view ``relationship.forecast.report`` applies the same rule in SQL;
-    this one serves the back-tests."""
-    if not values.get("order_count"):
-        return []
-    gap = max(values["expected_gap_days"], 1.0)
-    amount = values["next_order_value"] * (1.0 - values["churn_risk"] / 100.0)
-    first = as_of.replace(day=1)
-    end = add_months(first, months)
-    totals = {}
-    day = values["next_order_date"]
-    step = 0
-    while day < end:
-        month = day.replace(day=1)
-        totals[month] = totals.get(month, 0.0) + amount
-        step += 1
-        day = values["next_order_date"] + timedelta(days=round(step * gap))
-    return sorted((month, round(total, 2)) for month, total in totals.items())
+def monthly_forecast(values, as_of):
+    """Expected revenue of one customer in each forecast month: the
+    expected purchases the refresh stored for each month (the model's
+    cumulative purchases at the month ends, differenced, times the company's
+    seasonal index; the rhythm rule when falling back) times the expected
+    value of a purchase. The months start with the day after ``as_of``, so
+    nothing is placed before the window. ``[(month start, amount), ...]``,
+    empty months left out. The report view ``relationship.forecast.report``
+    applies the same rule in SQL; this one serves the back-tests."""
+    purchases = values.get("forecast_purchases") or []
+    value = values.get("next_order_value") or 0.0
+    months = forecast_months_from(as_of, len(purchases))
+    return [
+        (month, round(count * value, 2))
+        for month, count in zip(months, purchases, strict=True)
+        if round(count * value, 2)
+    ]

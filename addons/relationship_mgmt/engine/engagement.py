@@ -308,8 +308,10 @@ def payment_signals(company_id, partner_ids, date_from, today, excluded_move_ids
 
 def message_counts(cr, partner_ids, date_from, company_id):
     """Emails and logged notes with the customer in the window: messages on the
-    customer's own contact records and emails its contacts sent us about any
-    document of the company (or of no company). Each message counts once."""
+    customer's own contact records (but those tagged with another company, such
+    as the note of an interaction logged there) and emails its contacts sent us
+    about any document of the company (or of no company). Each message counts
+    once."""
     cr.execute(
         SQL(
             """
@@ -323,6 +325,8 @@ def message_counts(cr, partner_ids, date_from, company_id):
                   JOIN contact c ON m.model = 'res.partner' AND m.res_id = c.id
                  WHERE m.message_type IN ('email', 'comment')
                    AND m.date >= %(date_from)s
+                   AND (m.record_company_id IS NULL
+                        OR m.record_company_id = %(company_id)s)
                  UNION
                 SELECT m.id, c.commercial_partner_id
                   FROM mail_message m

@@ -1,8 +1,10 @@
+from . import relationship_input_check
 from . import res_company
 from . import res_config_settings
 from . import relationship_engagement
 from . import relationship_engagement_snapshot
 from . import relationship_analytics
+from . import relationship_analytics_fit
 from . import res_partner
 from . import res_partner_privacy
 from . import res_partner_summary
@@ -32,4 +34,6 @@ from . import crm_lead
 from . import res_partner_crosssell
 from . import sale_order_crosssell
 from . import relationship_event
+from . import relationship_kpi_target
+from . import relationship_kpi_measurement
 from . import relationship_demo

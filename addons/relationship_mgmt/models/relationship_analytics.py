@@ -1,3 +1,4 @@
+import json
 import logging
 import threading
 
@@ -39,6 +40,13 @@ VALUE_COLUMNS = {
     "next_order_value": "numeric",
     "predicted_revenue": "numeric",
     "predicted_margin": "numeric",
+    "purchase_days": "int4",
+    "p_alive": "float8",
+    "expected_purchases": "float8",
+    "next_window_start": "date",
+    "next_window_end": "date",
+    "forecast_purchases": "jsonb",
+    "fit_id": "int4",
 }
 
 
@@ -89,15 +97,51 @@ class RelationshipAnalytics(models.Model):
         help="Average number of days between two orders of this customer.",
     )
     expected_gap_days = fields.Float(
-        string="Expected Gap (days)",
+        string="Expected Wait (days)",
         digits=(16, 1),
         readonly=True,
-        help="The customer's usual gap, or the company's typical one for a "
-        "customer with a single order.",
+        help="Median number of days from the analysed day to the next purchase "
+        "of a customer like this one who is still active (rhythm rule: the "
+        "customer's usual gap, or the company's typical one).",
     )
     churn_risk = fields.Float(
-        digits=(5, 1), readonly=True, aggregator="avg", help="0 (safe) to 100."
+        digits=(5, 1),
+        readonly=True,
+        aggregator="avg",
+        help="Probability (0-100) that the customer makes no purchase within the "
+        "horizon.",
     )
+    purchase_days = fields.Integer(
+        readonly=True, help="Days with at least one confirmed order."
+    )
+    p_alive = fields.Float(
+        string="Probability Active (%)",
+        digits=(5, 1),
+        readonly=True,
+        aggregator="avg",
+        help="Probability that the customer is still buying, from the company's "
+        "customer-base model.",
+    )
+    expected_purchases = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        help="Expected purchase days over the horizon.",
+    )
+    next_window_start = fields.Date(string="Next Purchase From", readonly=True)
+    next_window_end = fields.Date(string="Next Purchase Until", readonly=True)
+    forecast_purchases = fields.Json(
+        readonly=True,
+        help="Expected purchases in each forecast month, from the month of the "
+        "day after the analysed day.",
+    )
+    fit_id = fields.Many2one(
+        "relationship.analytics.fit", string="Model Fit", readonly=True
+    )
+    model_kind = fields.Selection(related="fit_id.model_kind", string="Model")
+    is_model_fallback = fields.Boolean(
+        related="fit_id.is_fallback", string="Model Fallback"
+    )
+    model_fallback_reason = fields.Text(related="fit_id.fallback_reason")
     churn_level = fields.Selection(
         CHURN_LEVELS, compute="_compute_churn_level", search="_search_churn_level"
     )
@@ -208,6 +252,11 @@ class RelationshipAnalytics(models.Model):
         "predicted_revenue",
         "margin_to_date",
         "refund_to_date",
+        "p_alive",
+        "expected_purchases",
+        "next_window_start",
+        "next_window_end",
+        "fit_id",
     )
     def _compute_explanation(self):
         for record in self:
@@ -219,7 +268,85 @@ class RelationshipAnalytics(models.Model):
         if not self.order_count:
             return [_("No confirmed order yet: no rhythm, risk or forecast.")]
         money = self._money
+        if self.fit_id and not self.fit_id.is_fallback:
+            lines = self._model_reasons()
+        else:
+            lines = self._rule_reasons()
+        lines.append(
+            _(
+                "Predicted over %(months)s months: %(revenue)s of revenue "
+                "(%(margin)s margin) from %(basket)s average baskets.",
+                months=self.horizon_months,
+                revenue=money(self.predicted_revenue),
+                margin=money(self.predicted_margin),
+                basket=money(self.average_order_value),
+            )
+        )
+        if self.refund_to_date:
+            lines.append(
+                _(
+                    "Refunds of %(refunds)s lower the revenue and margin to date.",
+                    refunds=money(self.refund_to_date),
+                )
+            )
+        return lines
+
+    def _model_reasons(self):
+        _ = self.env._
+        fit = self.fit_id
+        kind = dict(fit._fields["model_kind"].selection).get(fit.model_kind)
+        if self.purchase_days > 1:
+            lines = [
+                _(
+                    "%(days)s purchase days, %(gap)s days apart on average; the "
+                    "last %(since)s days ago.",
+                    days=self.purchase_days,
+                    gap=round(self.own_gap_days),
+                    since=self.days_since_last_order,
+                )
+            ]
+        else:
+            lines = [
+                _(
+                    "A single purchase day, %(since)s days ago.",
+                    since=self.days_since_last_order,
+                )
+            ]
+        lines.append(
+            _(
+                "%(model)s model of the company (%(customers)s customers): "
+                "%(alive)s%% probability that the customer is still active, "
+                "%(purchases)s purchases expected in the next %(months)s months, "
+                "churn risk %(risk)s/100 (the probability of no purchase in that "
+                "time).",
+                model=kind,
+                customers=fit.customer_count,
+                alive=self.p_alive,
+                purchases=round(self.expected_purchases, 2),
+                months=self.horizon_months,
+                risk=self.churn_risk,
+            )
+        )
+        if self.next_order_date:
+            lines.append(
+                _(
+                    "If still active, the next purchase is expected around "
+                    "%(date)s (half of such customers buy between %(start)s and "
+                    "%(end)s).",
+                    date=format_date(self.env, self.next_order_date),
+                    start=format_date(self.env, self.next_window_start),
+                    end=format_date(self.env, self.next_window_end)
+                    if self.next_window_end
+                    else _("later"),
+                )
+            )
+        return lines
+
+    def _rule_reasons(self):
+        _ = self.env._
         lines = []
+        if self.fit_id.fallback_reason:
+            lines.append(self.fit_id.fallback_reason)
         if self.own_gap_days:
             lines.append(
                 _(
@@ -254,23 +381,6 @@ class RelationshipAnalytics(models.Model):
                     "expected on %(date)s.",
                     risk=self.churn_risk,
                     date=format_date(self.env, self.next_order_date),
-                )
-            )
-        lines.append(
-            _(
-                "Predicted over %(months)s months: %(revenue)s of revenue "
-                "(%(margin)s margin) from %(basket)s average baskets.",
-                months=self.horizon_months,
-                revenue=money(self.predicted_revenue),
-                margin=money(self.predicted_margin),
-                basket=money(self.average_order_value),
-            )
-        )
-        if self.refund_to_date:
-            lines.append(
-                _(
-                    "Refunds of %(refunds)s lower the revenue and margin to date.",
-                    refunds=money(self.refund_to_date),
                 )
             )
         return lines
@@ -340,8 +450,9 @@ class RelationshipAnalytics(models.Model):
     def _refresh_company(self, company, as_of=None, batch_size=20000):
         """Recompute every customer's analytics of one company from its
         documents up to ``as_of`` (default: today), with a few queries for the
-        whole company. The revenue forecast is derived from the stored rhythm
-        by the report view. Returns the counts, or None while another refresh
+        whole company, and the company's customer-base model fitted on them
+        (``_analytics_rows``). The report view spreads the stored monthly
+        expected purchases. Returns the counts, or None while another refresh
         of the company runs."""
         cr = self.env.cr
         self.env.flush_all()
@@ -368,12 +479,36 @@ class RelationshipAnalytics(models.Model):
             )
         )
         engagement = {row[0]: row[1:] for row in cr.fetchall()}
-        company_gap = engine.typical_gap(rhythms)
         customers = sorted(
             (rhythms.keys() | invoiced.keys()) - excluded_partner_ids(cr)
         )
-        horizon_days = horizon * engine.DAYS_PER_MONTH
+        rows = self._analytics_rows(
+            company, rhythms, lines, invoiced, engagement, customers, as_of
+        )
         now = fields.Datetime.now()
+        for batch in split_every(batch_size, rows, list):
+            self._analytics_write(company, batch, now, as_of, horizon)
+        self._analytics_drop_departed(company, customers)
+        self.invalidate_model()
+        self.env["relationship.forecast.report"].invalidate_model()
+        return {"customers": len(rows)}
+
+    def _analytics_rows(
+        self, company, rhythms, lines, invoiced, engagement, customers, as_of
+    ):
+        """Fit the company's customer-base model and build the stored rows
+        ``(partner, segment, *VALUE_COLUMNS)`` of ``customers``."""
+        horizon_days = company.analytics_horizon_months * engine.DAYS_PER_MONTH
+        months = company.analytics_forecast_months
+        model = engine.customer_model(
+            {pid: rhythms[pid] for pid in customers if pid in rhythms},
+            as_of,
+            horizon_days,
+            months,
+            kind=company.analytics_model or "pareto_nbd",
+        )
+        fit = self.env["relationship.analytics.fit"]._record_fit(company, model, as_of)
+        company_gap = engine.typical_gap(rhythms)
         rows = []
         for pid in customers:
             trend, segment = engagement.get(pid, (None, None))
@@ -385,14 +520,14 @@ class RelationshipAnalytics(models.Model):
                 as_of,
                 horizon_days,
                 trend,
+                prediction=model.predictions.get(pid),
+                forecast_months=months,
             )
+            values["fit_id"] = fit.id
+            if values["forecast_purchases"] is not None:
+                values["forecast_purchases"] = json.dumps(values["forecast_purchases"])
             rows.append((pid, segment, *(values[column] for column in VALUE_COLUMNS)))
-        for batch in split_every(batch_size, rows, list):
-            self._analytics_write(company, batch, now, as_of, horizon)
-        self._analytics_drop_departed(company, customers)
-        self.invalidate_model()
-        self.env["relationship.forecast.report"].invalidate_model()
-        return {"customers": len(rows)}
+        return rows
 
     def _analytics_write(self, company, rows, now, as_of, horizon):
         """Upsert a batch of ``(partner, segment, *VALUE_COLUMNS)`` rows."""

@@ -149,6 +149,8 @@ class RelationshipDemo(models.AbstractModel):
         self.env["relationship.analytics"].refresh_analytics()
         self.env["relationship.product.affinity"].refresh_crosssell()
         self._enrol_demo_segment()
+        # KPIs last: they count scores, enrolments, disputes and obligations.
+        self.env["relationship.kpi.measurement"]._cron_measure()
         _logger.info("Demo batches run in %.1f s", time.perf_counter() - start)
 
     @api.model

@@ -64,7 +64,9 @@ class RelationshipEngagement(models.Model):
     user_id = fields.Many2one(
         related="partner_id.user_id", string="Salesperson", readonly=True
     )
-    tier = fields.Selection(TIERS, required=True, default="new", readonly=True)
+    tier = fields.Selection(
+        TIERS, required=True, default="new", readonly=True, group_expand=True
+    )
     score = fields.Float(digits=(5, 1), readonly=True, aggregator="avg")
     score_previous = fields.Float(
         string="Previous Score",
@@ -78,6 +80,12 @@ class RelationshipEngagement(models.Model):
         readonly=True,
         aggregator="avg",
         help="Change of the score since the previous snapshot.",
+    )
+    has_previous_score = fields.Boolean(compute="_compute_score_trend_display")
+    score_trend_display = fields.Char(
+        string="Score Change",
+        compute="_compute_score_trend_display",
+        help="Change of the score since the previous snapshot; — for a first score.",
     )
     date_computed = fields.Datetime(string="Last Computed", readonly=True)
     date_snapshot = fields.Date(
@@ -188,6 +196,28 @@ class RelationshipEngagement(models.Model):
                 "<p><strong>%s</strong></p><table class='table table-sm'>"
                 "<tbody>%s</tbody></table>"
             ) % (labels.get(record.tier, ""), rows)
+
+    @api.depends("score_previous", "score_trend")
+    def _compute_score_trend_display(self):
+        # The ORM reads a NULL previous score as 0.0: ask the column whether
+        # there is one, for the whole recordset in one query.
+        ids = [record_id for record_id in self.ids if isinstance(record_id, int)]
+        with_previous = set()
+        if ids:
+            self.flush_recordset(["score_previous"])
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM relationship_engagement "
+                    "WHERE id = ANY(%s) AND score_previous IS NOT NULL",
+                    ids,
+                )
+            )
+            with_previous = {row[0] for row in self.env.cr.fetchall()}
+        for record in self:
+            record.has_previous_score = record.id in with_previous
+            record.score_trend_display = (
+                f"{record.score_trend:+.1f}" if record.has_previous_score else "—"
+            )
 
     def _engagement_optional_presence(self):
         """``{id: {"satisfaction", "service"}}``: which optional components
@@ -383,8 +413,16 @@ class RelationshipEngagement(models.Model):
     def action_recompute_all(self):
         """Manager button: recompute every customer of the current companies."""
         result = self.recompute_engagement(None)
+        return self._engagement_recompute_notification(
+            result, {"type": "ir.actions.act_window_close"}
+        )
+
+    @api.model
+    def _engagement_recompute_notification(self, result, next_action):
+        """The notification telling a user what a recompute did
+        (``recompute_engagement``'s result), then ``next_action``."""
         message = self.env._(
-            "%(count)s customers scored (%(new)s new).",
+            "Customers scored: %(count)s (%(new)s new).",
             count=result["computed"],
             new=result["new"],
         )
@@ -398,8 +436,8 @@ class RelationshipEngagement(models.Model):
             "params": {
                 "title": self.env._("Engagement recomputed"),
                 "message": message,
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
+                "type": "warning" if result["skipped_companies"] else "success",
+                "next": next_action,
             },
         }
 
@@ -481,7 +519,7 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_partners_from_ids(self, partner_ids):
-        partners = rpc.existing_records(
+        partners = rpc.checked_records(
             self.env, "res.partner", partner_ids, self.env._("partner ids")
         )
         partners.check_access("read")
@@ -766,9 +804,12 @@ class RelationshipEngagement(models.Model):
     def _engagement_reset_departed(self, company, since):
         """After a full run, the scored customers outside its population (no
         document left in the company: deleted or moved away) become New again
-        instead of keeping an old score. The population is the signals table,
-        plus, when the run resumed one started at ``since``, the customers
-        written since then."""
+        instead of keeping an old score, and the New rows outside it (marked
+        by an interaction, a response... of a customer without sales
+        documents) are cleared of their mark: no longer picked by every
+        incremental run for a recompute that has nothing to score. The
+        population is the signals table, plus, when the run resumed one
+        started at ``since``, the customers written since then."""
         score_columns = [
             "score",
             "score_previous",
@@ -783,7 +824,8 @@ class RelationshipEngagement(models.Model):
                 WITH old AS (
                     SELECT e.id, e.partner_id, e.tier
                       FROM relationship_engagement e
-                     WHERE e.company_id = %(company)s AND e.tier != 'new'
+                     WHERE e.company_id = %(company)s
+                       AND (e.tier != 'new' OR e.needs_recompute)
                        AND NOT EXISTS (
                            SELECT 1 FROM %(signals)s s
                             WHERE s.partner_id = e.partner_id
@@ -806,8 +848,10 @@ class RelationshipEngagement(models.Model):
                 ),
             )
         )
-        # Their tier changed to "new": one event each.
-        self._engagement_emit_tier_changes(company, self.env.cr.fetchall())
+        # The scored ones changed to "new": one event each.
+        self._engagement_emit_tier_changes(
+            company, [row for row in self.env.cr.fetchall() if row[2] != "new"]
+        )
 
     @api.model
     def _engagement_previous_sets(self, row, new_score, today):
@@ -844,8 +888,10 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_emit_tier_changes(self, company, changed):
-        """One ``tier_changed`` event per ``(partner id, engagement id, old
-        tier, new tier)`` in ``changed``, all created in one batch. A partner
+        """One event per ``(partner id, engagement id, old tier, new tier)``
+        in ``changed``, all created in one batch: ``first_scored`` when the
+        old tier is New (a first score is no drop nor rise, and rules on tier
+        changes must not fire for it), ``tier_changed`` otherwise. A partner
         without a row before (its first computation, e.g. the first run after
         installation) is never in ``changed``: "from nothing" is not a change.
         """
@@ -855,7 +901,7 @@ class RelationshipEngagement(models.Model):
         self.env["relationship.event"]._emit(
             [
                 {
-                    "event_type": "tier_changed",
+                    "event_type": "first_scored" if old == "new" else "tier_changed",
                     "partner_id": pid,
                     "company_id": company.id,
                     "res_model": self._name,

@@ -26,7 +26,11 @@ class RelationshipEvent(models.Model):
     _check_company_auto = True
 
     event_type = fields.Selection(
-        [("tier_changed", "Engagement tier changed")],
+        [
+            ("tier_changed", "Engagement tier changed"),
+            ("first_scored", "Engagement scored for the first time"),
+            ("kpi_off_target", "KPI off target"),
+        ],
         required=True,
         readonly=True,
         index=True,

@@ -1,8 +1,10 @@
 from datetime import datetime, time
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, is_html_empty
 
 from ..engine import engagement as engine
 from ..engine import rpc
@@ -33,6 +35,7 @@ class RelationshipInteraction(models.Model):
 
     _name = "relationship.interaction"
     _description = "Customer Interaction"
+    _inherit = ["relationship.input.check"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -92,6 +95,21 @@ class RelationshipInteraction(models.Model):
         copy=False,
         help="The chatter message this interaction was logged from: the "
         "engagement score counts the two only once.",
+    )
+
+    date_follow_up = fields.Date(
+        string="Follow-up on",
+        help="Schedule a to-do activity on the customer for the person who "
+        "logged the interaction, due that day.",
+    )
+    is_note_posted = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Its chatter message is the note posted when it was logged by hand: "
+        "deleted with it.",
+    )
+    follow_up_activity_id = fields.Many2one(
+        "mail.activity", string="Follow-up Activity", readonly=True, copy=False
     )
 
     _sql_constraints = [
@@ -155,17 +173,18 @@ class RelationshipInteraction(models.Model):
 
     @api.constrains("date")
     def _check_date(self):
-        today = fields.Date.context_today(self)
+        # The one date rule (README, readme/USAGE.md): not in the future, to
+        # the second; no time zone enters it.
+        now = fields.Datetime.now()
         for interaction in self:
-            day = fields.Datetime.context_timestamp(self, interaction.date).date()
-            if day > today:
+            if interaction.date > now:
                 raise ValidationError(
                     self.env._(
-                        "Interaction “%(subject)s”: %(date)s is in the future; "
-                        "log interactions that took place, and plan the others "
-                        "as activities.",
+                        "Interaction “%(subject)s”: %(date)s (UTC) is in the "
+                        "future; log interactions that took place, and plan the "
+                        "others as activities.",
                         subject=interaction.name,
-                        date=day,
+                        date=fields.Datetime.to_string(interaction.date),
                     )
                 )
 
@@ -210,6 +229,8 @@ class RelationshipInteraction(models.Model):
             self._check_interaction_vals(vals)
             self._normalize_partner_vals(vals)
         interactions = super().create(vals_list)
+        interactions._post_to_customer_chatter()
+        interactions._schedule_follow_ups()
         interactions._mark_customers()
         return interactions
 
@@ -224,7 +245,57 @@ class RelationshipInteraction(models.Model):
 
     def unlink(self):
         self._mark_customers()
-        return super().unlink()
+        # sudo: the notes were posted by the addon for these interactions
+        # (their deletion, or a privacy erasure, takes the trace with them).
+        notes = self.filtered("is_note_posted").message_id.sudo()
+        result = super().unlink()
+        notes.unlink()
+        return result
+
+    def _post_to_customer_chatter(self):
+        """A note on the customer's chatter for each interaction logged by
+        hand (not from a message), linked as the interaction's message so the
+        engagement score counts the two once."""
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for interaction in self.filtered(lambda record: not record.message_id):
+            body = Markup("<p><strong>%s</strong> %s</p>") % (
+                self.env._(
+                    "%(channel)s logged:",
+                    channel=channels.get(interaction.channel, interaction.channel),
+                ),
+                interaction.name,
+            )
+            if not is_html_empty(interaction.summary):
+                body += interaction.summary
+            # sudo: the note only records what the user just logged on a
+            # customer they may read; logging needs no write right on contacts.
+            message = interaction.partner_id.sudo().message_post(
+                body=body,
+                author_id=(interaction.user_id or self.env.user).partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            # Dated like the interaction and tagged with its company, so the
+            # engagement score counts the two the same way (window, company).
+            message.write(
+                {
+                    "date": interaction.date,
+                    "record_company_id": interaction.company_id.id,
+                }
+            )
+            interaction.write({"message_id": message.id, "is_note_posted": True})
+
+    def _schedule_follow_ups(self):
+        for interaction in self.filtered("date_follow_up"):
+            # sudo: as for the note, a to-do on the customer for the user who
+            # logged the interaction.
+            activity = interaction.partner_id.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=interaction.date_follow_up,
+                summary=self.env._("Follow up: %(name)s", name=interaction.name),
+                user_id=(interaction.user_id or self.env.user).id,
+            )
+            interaction.follow_up_activity_id = activity
 
     @api.model
     def _check_interaction_vals(self, vals):
@@ -248,19 +319,12 @@ class RelationshipInteraction(models.Model):
                         field=field.string,
                     )
                 )
-        for name in ("channel", "direction", "outcome"):
-            value = vals.get(name)
-            allowed = self._fields[name].get_values(self.env)
-            if value and value not in allowed:
-                raise ValidationError(
-                    _(
-                        "Interaction: %(value)r is not a valid %(field)s; use one "
-                        "of %(allowed)s.",
-                        value=value,
-                        field=self._fields[name].string,
-                        allowed=", ".join(allowed),
-                    )
-                )
+        if vals.get("partner_id"):
+            rpc.check_company(
+                self.env["res.partner"].browse(vals["partner_id"]), _("partner ids")
+            )
+        # Choices (channel, direction, outcome) are checked by
+        # relationship.input.check, as on every model integrations create.
         if vals.get("date"):
             try:
                 fields.Datetime.to_datetime(vals["date"])
@@ -315,8 +379,12 @@ class RelationshipInteraction(models.Model):
         :param message_ids: list of ``mail.message`` ids
         :return: ids of the interactions created
         """
-        messages = rpc.existing_records(
-            self.env, "mail.message", message_ids, self.env._("message ids")
+        messages = rpc.checked_records(
+            self.env,
+            "mail.message",
+            message_ids,
+            self.env._("message ids"),
+            company_of=self._message_document_company,
         )
         logged = self.search([("message_id", "in", messages.ids)]).message_id
         vals_list = []
@@ -325,6 +393,17 @@ class RelationshipInteraction(models.Model):
             if vals:
                 vals_list.append(vals)
         return self.create(vals_list).ids
+
+    @api.model
+    def _message_document_company(self, message):
+        """The company of the document ``message`` (sudo, as check_company
+        passes it) is posted on, if any."""
+        if message.model not in self.env or not message.res_id:
+            return None
+        document = message.env[message.model].browse(message.res_id)
+        if "company_id" not in document._fields or not document.exists():
+            return None
+        return document.company_id
 
 
 class RelationshipEngagement(models.Model):
@@ -360,7 +439,9 @@ class RelationshipEngagement(models.Model):
                         WHERE m.id = i.message_id
                           AND m.date >= %(date_from)s
                           AND ((m.model = 'res.partner' AND m.res_id = c.id
-                                AND m.message_type IN ('email', 'comment'))
+                                AND m.message_type IN ('email', 'comment')
+                                AND (m.record_company_id IS NULL
+                                     OR m.record_company_id = %(company_id)s))
                                OR (m.author_id = c.id
                                    AND m.message_type = 'email'
                                    AND (m.record_company_id IS NULL

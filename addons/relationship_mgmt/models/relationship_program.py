@@ -41,7 +41,7 @@ class RelationshipProgram(models.Model):
 
     _name = "relationship.program"
     _description = "Post-sale Program"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "relationship.input.check"]
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -236,6 +236,7 @@ class RelationshipProgram(models.Model):
     # Public API (XML-RPC, JSON-RPC)
     # ------------------------------------------------------------------
 
+    @rpc.ids_first(lambda env: env._("program ids"))
     def enrol_partners(self, partner_ids=None):
         """Enrol customers by hand in this program (manual trigger), as the
         enrolment wizard does.
@@ -255,7 +256,7 @@ class RelationshipProgram(models.Model):
                     count=len(self._ids),
                 )
             )
-        program = rpc.existing_records(
+        program = rpc.checked_records(
             self.env, self._name, list(self._ids), _("program ids")
         )
         if not program.active:
@@ -267,7 +268,7 @@ class RelationshipProgram(models.Model):
             )
         if not partner_ids:
             raise UserError(_("Give the ids of the customers to enrol."))
-        partners = rpc.existing_records(
+        partners = rpc.checked_records(
             self.env, "res.partner", partner_ids, _("partner ids")
         )
         partners.check_access("read")
@@ -358,8 +359,13 @@ class RelationshipProgram(models.Model):
         return ctx
 
     def _partners_matching_customer_filters(self, partners):
-        """The customers among ``partners`` of the program's tier and RFM segment."""
+        """The customers among ``partners`` of the program's tier and RFM
+        segment who did not opt out of post-sale programs: every enrolment
+        path (triggers, by hand, wizard, segment) goes through here."""
         self.ensure_one()
+        partners = partners.filtered(
+            lambda partner: not partner.relationship_program_opt_out
+        )
         if not self.tier and not self.rfm_segment:
             return partners
         domain = [

@@ -13,7 +13,7 @@ class RelationshipProgramEnrolment(models.Model):
 
     _name = "relationship.program.enrolment"
     _description = "Post-sale Program Enrolment"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "relationship.input.check"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 

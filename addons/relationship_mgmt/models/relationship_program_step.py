@@ -23,6 +23,7 @@ class RelationshipProgramStep(models.Model):
 
     _name = "relationship.program.step"
     _description = "Post-sale Program Step"
+    _inherit = ["relationship.input.check"]
     _order = "program_id, sequence, delay_days, id"
 
     program_id = fields.Many2one(

@@ -13,6 +13,9 @@ RECOMMENDATION_STATES = [
 WEEKLY_GAP_DAYS = 10
 MONTHLY_GAP_DAYS = 45
 DAYS_PER_MONTH = 365.25 / 12
+# Affinity (0-1, the combined confidence of the rules) called strong/moderate.
+STRONG_AFFINITY = 0.5
+MODERATE_AFFINITY = 0.2
 
 
 class RelationshipRecommendation(models.Model):
@@ -148,28 +151,61 @@ class RelationshipRecommendation(models.Model):
             )
         else:
             lines.append(_("Never bought by this customer."))
-        lines.append(
-            _(
-                "Score %(score)s = 100 x affinity %(affinity)s x segment "
-                "%(segment)s x margin %(margin)s.",
-                score=round(self.score, 1),
-                affinity=round(self.affinity, 3),
-                segment=round(self.segment_factor, 2),
-                margin=round(self.margin_factor, 2),
-            )
-        )
+        lines.append(self._score_words())
         return lines
+
+    def _score_words(self):
+        """The score in words: how strong the affinity is and what the
+        customer's segment and the product's margin do to it."""
+        _ = self.env._
+        if self.affinity >= STRONG_AFFINITY:
+            affinity = _("strong affinity")
+        elif self.affinity >= MODERATE_AFFINITY:
+            affinity = _("moderate affinity")
+        else:
+            affinity = _("weak affinity")
+        effects = []
+        for factor, raises, lowers in (
+            (
+                self.segment_factor,
+                _("the customer's segment raises it"),
+                _("the customer's segment lowers it"),
+            ),
+            (
+                self.margin_factor,
+                _("the product's margin raises it"),
+                _("the product's thin margin lowers it"),
+            ),
+        ):
+            if factor > 1.0:
+                effects.append(raises)
+            elif factor < 1.0:
+                effects.append(lowers)
+        if not effects:
+            return _(
+                "Score %(score)s of 100: %(affinity)s.",
+                score=round(self.score),
+                affinity=affinity,
+            )
+        return _(
+            "Score %(score)s of 100: %(affinity)s; %(effects)s.",
+            score=round(self.score),
+            affinity=affinity,
+            effects=effects[0]
+            if len(effects) == 1
+            else _("%(first)s and %(second)s", first=effects[0], second=effects[1]),
+        )
 
     def _rhythm_words(self, source):
         _ = self.env._
         if self.antecedent_order_count <= 1 or not self.antecedent_gap_days:
-            return _("you bought %(product)s once", product=source)
+            return _("the customer bought %(product)s once", product=source)
         if self.antecedent_gap_days <= WEEKLY_GAP_DAYS:
-            return _("you buy %(product)s weekly", product=source)
+            return _("the customer buys %(product)s weekly", product=source)
         if self.antecedent_gap_days <= MONTHLY_GAP_DAYS:
-            return _("you buy %(product)s monthly", product=source)
+            return _("the customer buys %(product)s monthly", product=source)
         return _(
-            "you buy %(product)s every %(months)s months",
+            "the customer buys %(product)s every %(months)s months",
             product=source,
             months=round(self.antecedent_gap_days / DAYS_PER_MONTH),
         )

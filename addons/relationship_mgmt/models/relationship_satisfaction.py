@@ -28,6 +28,7 @@ class RelationshipSatisfaction(models.Model):
 
     _name = "relationship.satisfaction"
     _description = "Customer Satisfaction Response"
+    _inherit = ["relationship.input.check"]
     _order = "date desc, id desc"
     _rec_name = "partner_id"
     _check_company_auto = True

@@ -70,6 +70,22 @@ class ResCompany(models.Model):
         help="Expected revenue is forecast for this many calendar months.",
     )
 
+    analytics_model = fields.Selection(
+        [
+            ("bgnbd", "BG/NBD"),
+            ("pareto_nbd", "Pareto/NBD"),
+            ("best", "Best likelihood of both"),
+        ],
+        string="Customer-Base Model",
+        default="pareto_nbd",
+        required=True,
+        help="Model of the customers' purchases and drop-out fitted at each "
+        "analytics refresh. Pareto/NBD predicted best in the back-tests; BG/NBD "
+        "is faster to fit; the other one is fitted when the chosen one cannot "
+        "be. 'Best likelihood' fits both and keeps the one that explains the "
+        "history better (slower).",
+    )
+
     @api.constrains("analytics_horizon_months", "analytics_forecast_months")
     def _check_analytics_periods(self):
         for company in self:

@@ -49,3 +49,6 @@ class ResConfigSettings(models.TransientModel):
     analytics_forecast_months = fields.Integer(
         related="company_id.analytics_forecast_months", readonly=False
     )
+    analytics_model = fields.Selection(
+        related="company_id.analytics_model", readonly=False
+    )

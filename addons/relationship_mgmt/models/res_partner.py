@@ -35,6 +35,9 @@ class ResPartner(models.Model):
         search="_search_engagement_tier",
     )
     engagement_trend = fields.Float(compute="_compute_engagement", digits=(5, 1))
+    engagement_trend_display = fields.Char(
+        string="Engagement Score Change", compute="_compute_engagement"
+    )
     engagement_rfm_segment = fields.Selection(
         RFM_SEGMENTS,
         string="RFM Segment",
@@ -96,6 +99,7 @@ class ResPartner(models.Model):
             partner.engagement_score = engagement.score
             partner.engagement_tier = engagement.tier or False
             partner.engagement_trend = engagement.score_trend
+            partner.engagement_trend_display = engagement.score_trend_display or False
             partner.engagement_rfm_segment = engagement.rfm_segment or False
             partner.engagement_date = engagement.date_computed
             partner.engagement_breakdown = engagement.breakdown
@@ -205,6 +209,10 @@ class ResPartner(models.Model):
         return action
 
     def action_recompute_engagement(self):
-        """Server action / button: recompute the selected partners now."""
-        self.env["relationship.engagement"].recompute_engagement(self.ids)
-        return True
+        """Server action / button: recompute the selected partners now and
+        say what was done; the contact shows its new score."""
+        Engagement = self.env["relationship.engagement"]
+        result = Engagement.recompute_engagement(self.ids)
+        return Engagement._engagement_recompute_notification(
+            result, {"type": "ir.actions.client", "tag": "soft_reload"}
+        )

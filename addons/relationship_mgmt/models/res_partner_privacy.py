@@ -1,6 +1,6 @@
 import json
 
-from odoo import models
+from odoo import Command, models
 from odoo.exceptions import AccessError, UserError
 
 from ..engine import rpc
@@ -41,10 +41,11 @@ class ResPartner(models.Model):
                 )
             )
         # Over RPC the ids come unchecked: refuse wrong or unknown ones clearly.
-        rpc.existing_records(
+        rpc.checked_records(
             self.env, "res.partner", list(self._ids), self.env._("partner ids")
         )
 
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_export_data(self):
         """Everything the relationship addons hold about these customers (and
         their contacts), as plain JSON-able data, limited to what the caller
@@ -129,6 +130,7 @@ class ResPartner(models.Model):
             )
         return sections
 
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_erase_data(self):
         """Delete the relationship data of these customers in every company
         and record it in Odoo's privacy log when that module is installed.
@@ -172,7 +174,10 @@ class ResPartner(models.Model):
                         "records_description": ", ".join(sorted(counts)),
                     }
                 )
-        commercial.message_post(
+        # sudo: posting on a contact needs the right to edit it, which a
+        # Relationships manager need not have; the erasure itself was checked
+        # above, and the note stays authored by the manager.
+        commercial.sudo().message_post(
             body=self.env._(
                 "Relationship data erased at the customer's request "
                 "(%(count)s records).",
@@ -191,6 +196,21 @@ class ResPartner(models.Model):
         count = len(records)
         records.unlink()
         return count
+
+    def action_relationship_erase_confirm(self):
+        """The confirmation window of Action ▸ Erase Relationship Data."""
+        self._relationship_check_privacy_rights()
+        wizard = self.env["relationship.privacy.erase.wizard"].create(
+            {"partner_ids": [Command.set(self.ids)]}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Erase Relationship Data"),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
 
     def action_relationship_erase(self):
         self.relationship_erase_data()

@@ -15,6 +15,7 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_summary(self):
         """The relationship summary of these partners (their commercial
         entities' data) in the current company, as plain JSON-able data:
@@ -74,24 +75,7 @@ class ResPartner(models.Model):
                     count=len(ids),
                 )
             )
-        partners = rpc.existing_records(self.env, "res.partner", ids, _("partner ids"))
-        # sudo: only the company of each partner is read, to refuse the
-        # partners of other companies with a clear message instead of the
-        # generic record rule error; nothing is returned from it.
-        allowed = set(self.env.companies.ids)
-        foreign = [
-            partner.id
-            for partner in partners.sudo()
-            if partner.company_id and partner.company_id.id not in allowed
-        ]
-        if foreign:
-            raise AccessError(
-                _(
-                    "You may not read the relationship summary of partners "
-                    "%(ids)s: they belong to a company you do not work in.",
-                    ids=rpc.ids_text(self.env, foreign),
-                )
-            )
+        partners = rpc.checked_records(self.env, "res.partner", ids, _("partner ids"))
         partners.check_access("read")
         return partners
 
@@ -103,7 +87,9 @@ class ResPartner(models.Model):
         return {
             "score": engagement.score if scored else False,
             "tier": engagement.tier,
-            "trend": engagement.score_trend if scored else False,
+            "trend": engagement.score_trend
+            if scored and engagement.has_previous_score
+            else False,
             "rfm_segment": engagement.rfm_segment or False,
             "breakdown": reason_dicts(
                 engagement._engagement_reason_lines(present.get(engagement.id, set()))

@@ -5,8 +5,9 @@ from ..engine.engagement import RFM_SEGMENTS
 
 
 class RelationshipForecastReport(models.Model):
-    """Expected revenue per month: the customers' purchase rhythm next to the
-    open CRM pipeline (expected revenue weighted by probability)."""
+    """Expected revenue per month: the customers' expected purchases (the
+    customer-base model of their company) next to the open CRM pipeline
+    (expected revenue weighted by probability)."""
 
     _name = "relationship.forecast.report"
     _description = "Revenue Forecast and Pipeline"
@@ -26,43 +27,32 @@ class RelationshipForecastReport(models.Model):
     expected_revenue = fields.Monetary(readonly=True)
 
     def init(self):
-        # The rhythm rows: each customer's expected orders, one every expected
-        # gap from the expected next order, within the company's forecast
-        # months from the month of the analysed day; each order counts its
-        # average value times the probability that the customer still buys.
-        # (Same rule as engine.analytics.monthly_forecast().)
+        # The model rows: each customer's expected purchases per forecast
+        # month, stored by the refresh (the customer-base model's cumulative
+        # purchases at the month ends, differenced, times the seasonal index),
+        # times the expected value of a purchase. Month k of the array is the
+        # k-th month from the day after the analysed day, so nothing lands
+        # before the window. (Same rule as engine.analytics.monthly_forecast().)
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
                 """
                 CREATE OR REPLACE VIEW %s AS (
-                    WITH a AS (
-                        SELECT a.*,
-                               (date_trunc('month', a.date_as_of)
-                                + make_interval(months => c.analytics_forecast_months)
-                               )::date AS date_end
-                          FROM relationship_analytics a
-                          JOIN res_company c ON c.id = a.company_id
-                         WHERE a.order_count > 0
-                           AND a.expected_gap_days > 0
-                           AND a.next_order_date IS NOT NULL
-                    )
-                    SELECT (a.id * 1000 + s.k) * 2 AS id, 'rhythm' AS source,
+                    SELECT (a.id * 1000 + m.k) * 2 AS id, 'rhythm' AS source,
                            a.company_id, a.partner_id, p.user_id, a.rfm_segment,
-                           date_trunc('month', a.next_order_date
-                               + ROUND(s.k * a.expected_gap_days)::int)::date AS date,
-                           a.next_order_value * (1.0 - a.churn_risk / 100.0)
+                           (date_trunc('month', a.date_as_of + 1)
+                               + make_interval(months => m.k::int - 1))::date AS date,
+                           m.purchases::float8 * a.next_order_value::float8
                                AS expected_revenue
-                      FROM a
+                      FROM relationship_analytics a
                       JOIN res_partner p ON p.id = a.partner_id
-                      CROSS JOIN LATERAL generate_series(
-                          0,
-                          LEAST(999, GREATEST(-1, CEIL(
-                              (a.date_end - a.next_order_date) / a.expected_gap_days
-                          )::int))
-                      ) AS s(k)
-                     WHERE a.next_order_date + ROUND(s.k * a.expected_gap_days)::int
-                           < a.date_end
+                      CROSS JOIN LATERAL jsonb_array_elements_text(
+                          a.forecast_purchases
+                      ) WITH ORDINALITY AS m(purchases, k)
+                     WHERE a.order_count > 0
+                       AND jsonb_typeof(a.forecast_purchases) = 'array'
+                       AND m.k <= 999
+                       AND m.purchases::float8 * a.next_order_value::float8 >= 0.005
                     UNION ALL
                     SELECT l.id * 2 + 1, 'pipeline', l.company_id,
                            p.commercial_partner_id, l.user_id, e.rfm_segment,

@@ -5,6 +5,8 @@ from . import test_engagement_security
 from . import test_engagement_views
 from . import test_rfm
 from . import test_analytics
+from . import test_analytics_model
+from . import test_clv
 from . import test_analytics_reports
 from . import test_no_profiling
 from . import test_privacy
@@ -17,5 +19,6 @@ from . import test_crosssell_opportunity
 from . import test_events
 from . import test_access_matrix
 from . import test_rpc_api
+from . import test_kpi
 from . import test_analytics_refund_margin
 from . import test_engagement_excluded_partners

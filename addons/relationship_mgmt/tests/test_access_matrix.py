@@ -37,6 +37,7 @@ MATRIX = {
     "relationship.interaction": {USER: "rwc", MANAGER: "rwcu"},
     "relationship.satisfaction": {USER: "rwc", MANAGER: "rwcu"},
     "relationship.analytics": {USER: "r", MANAGER: "ru"},
+    "relationship.analytics.fit": {USER: "r", MANAGER: "rwcu"},
     "relationship.forecast.report": {USER: "r", MANAGER: "r"},
     "relationship.customer.month.report": {USER: "r", MANAGER: "r"},
     "relationship.conversion.report": {USER: "r", MANAGER: "r"},
@@ -50,6 +51,10 @@ MATRIX = {
     "relationship.recommendation": {USER: "r", MANAGER: "ru"},
     "relationship.crosssell.wizard": {MANAGER: "rwcu"},
     "relationship.event": {USER: "r", MANAGER: "ru"},
+    "relationship.kpi.target": {USER: "r", MANAGER: "rwcu"},
+    "relationship.kpi.measurement": {USER: "r", MANAGER: "rwcu"},
+    "relationship.kpi.measure.wizard": {MANAGER: "rwcu"},
+    "relationship.privacy.erase.wizard": {MANAGER: "rwcu"},
 }
 
 
@@ -257,6 +262,9 @@ class TestAccessMatrix(AccessMatrixMixin, RelationshipCommon):
             "relationship.analytics": env["relationship.analytics"]
             .sudo()
             .create({"partner_id": cls.customer.id, "company_id": company.id}),
+            "relationship.analytics.fit": env["relationship.analytics.fit"]
+            .sudo()
+            .create({"company_id": company.id, "model_kind": "rule"}),
             "relationship.customer.month.report": env[
                 "relationship.customer.month.report"
             ]
@@ -296,6 +304,19 @@ class TestAccessMatrix(AccessMatrixMixin, RelationshipCommon):
                     }
                 ]
             ),
+            "relationship.kpi.target": env["relationship.kpi.target"]
+            .sudo()
+            .create(
+                {
+                    "kpi": "retention_rate",
+                    "value": 50.0,
+                    "company_id": company.id,
+                    "user_id": cls.env.user.id,
+                }
+            ),
+            "relationship.kpi.measurement": env["relationship.kpi.measurement"]
+            .sudo()
+            ._measure(company, "month", TODAY)[:1],
         }
         for model, record in records.items():
             assert record, f"no {model} record for {company.name}"

@@ -247,13 +247,20 @@ class TestCrosssellRecommendations(CrosssellCommon):
         self.assertAlmostEqual(recommendation.score, 100 / 3 * 0.95, places=4)
         self.assertEqual(recommendation.position, 1)
         self.assertIn(
-            "Bought by 33% of customers who buy Product A; you buy Product A monthly.",
+            "Bought by 33% of customers who buy Product A; "
+            "the customer buys Product A monthly.",
             recommendation.reason,
         )
         self.assertIn("Never bought by this customer.", recommendation.reason)
-        # c4 reaches A from B only: you bought B once.
+        # Affinity 0.33, neutral segment, margin factor 0.95: no formula.
         self.assertIn(
-            "you bought Product B once",
+            "Score 32 of 100: moderate affinity; the product's thin margin lowers it.",
+            recommendation.reason,
+        )
+        self.assertNotIn(" x ", recommendation.reason)
+        # c4 reaches A from B only: it bought B once.
+        self.assertIn(
+            "the customer bought Product B once",
             self.Recommendation.search([("partner_id", "=", self.c4.id)]).reason,
         )
 

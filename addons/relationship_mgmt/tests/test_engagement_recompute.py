@@ -85,7 +85,13 @@ class TestEngagementRecompute(RelationshipCommon):
         self._recompute(customer, other)
         engagement = self._engagement(customer)
         first_score = engagement.score
+        # A first score has no trend: shown as a dash, not as 0.0.
+        self.assertFalse(engagement.has_previous_score)
+        self.assertEqual(engagement.score_trend_display, "—")
+        self.assertEqual(customer.engagement_trend_display, "—")
         self._recompute(customer, other)  # same day: the snapshot is replaced
+        engagement.invalidate_recordset()
+        self.assertEqual(engagement.score_trend_display, "—")
         Snapshot = self.env["relationship.engagement.snapshot"]
         self.assertEqual(Snapshot.search_count([("partner_id", "=", customer.id)]), 1)
 
@@ -100,6 +106,10 @@ class TestEngagementRecompute(RelationshipCommon):
         self.assertEqual(engagement.score_previous, first_score)
         self.assertAlmostEqual(engagement.score_trend, engagement.score - first_score)
         self.assertGreater(engagement.score_trend, 0)
+        self.assertTrue(engagement.has_previous_score)
+        self.assertEqual(
+            engagement.score_trend_display, f"+{engagement.score_trend:.1f}"
+        )
 
     def test_old_snapshots_purged_after_retention(self):
         customer = self._customer("Historic")
@@ -318,6 +328,26 @@ class TestEngagementRecompute(RelationshipCommon):
         self.assertEqual(snapshots[-1].score, engagement.score)
         self.assertEqual(snapshots[-1].tier, engagement.tier)
         self.assertEqual(snapshots[-1].recency_score, engagement.recency_score)
+
+    def test_full_run_refreshes_stale_new_rows_without_documents(self):
+        # A response marks a customer without sales documents: a New row
+        # waiting for a recompute that has nothing to score.
+        quiet = self._customer("Quiet Customer")
+        self.Engagement._mark_for_recompute([(quiet.id, self.env.company.id)])
+        engagement = self._engagement(quiet)
+        self.assertEqual((engagement.tier, engagement.needs_recompute), ("new", True))
+        self.assertFalse(engagement.date_computed)
+        events = self.env["relationship.event"].search_count([])
+
+        self.Engagement._recompute_company(self.env.company, full=True)
+
+        engagement.invalidate_recordset()
+        self.assertEqual(engagement.tier, "new")
+        self.assertFalse(engagement.needs_recompute)
+        self.assertFalse(engagement.date_computed)
+        self.assertEqual(self.env["relationship.event"].search_count([]), events)
+        marked = self.Engagement.search([("needs_recompute", "=", True)])
+        self.assertNotIn(engagement, marked)
 
     def test_full_run_turns_customers_without_documents_new(self):
         leaving = self._customer("Leaving Customer")

@@ -71,10 +71,18 @@ class TestEngagementSecurity(RelationshipCommon):
             "relationship_mgmt.res_partner_action_recompute_engagement"
         )
         self.customer.message_post(body="Follow-up call", message_type="comment")
-        action.with_context(
-            active_model="res.partner", active_ids=self.customer.ids
-        ).with_user(self.user_relationship).run()
+        feedback = (
+            action.with_context(
+                active_model="res.partner", active_ids=self.customer.ids
+            )
+            .with_user(self.user_relationship)
+            .run()
+        )
         self.assertEqual(self.engagement.interaction_count, 1)
+        # The user is told what was done, then the contact shows its new score.
+        self.assertEqual(feedback["tag"], "display_notification")
+        self.assertEqual(feedback["params"]["message"], "Customers scored: 1 (0 new).")
+        self.assertEqual(feedback["params"]["next"]["tag"], "soft_reload")
 
     def test_manager_button_recomputes_everything(self):
         result = (

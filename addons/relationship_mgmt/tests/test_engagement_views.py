@@ -1,4 +1,7 @@
-from odoo.tests import tagged
+from datetime import datetime, time, timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
 
 from .common import RelationshipCommon
 
@@ -45,3 +48,22 @@ class TestEngagementViews(RelationshipCommon):
         user = self.env.ref("relationship_mgmt.group_relationship_user")
         self.assertIn(user, manager.implied_ids)
         self.assertIn(self.env.ref("base.user_admin"), manager.users)
+
+
+@tagged("post_install", "-at_install")
+class TestEngagementTour(RelationshipCommon, HttpCase):
+    """In a real browser, as a Relationships user."""
+
+    def test_user_reads_the_reasons_of_a_score_in_browser(self):
+        customer = self._customer("Tour Customer")
+        order = self._order(customer, 0)
+        # Dated from the real today: the browser's server does not run frozen.
+        order.date_order = datetime.combine(
+            fields.Date.today() - timedelta(days=12), time(10)
+        )
+        self._recompute(customer)
+        self.start_tour(
+            "/odoo/action-relationship_mgmt.relationship_engagement_action",
+            "relationship_mgmt_engagement_reasons",
+            login=self.user_relationship.login,
+        )

@@ -86,17 +86,40 @@ class TestTierChangeEvents(RelationshipCommon):
 
         self.assertEqual(len(self._events()), count)
 
-    def test_first_score_of_a_marked_customer_is_a_change_from_new(self):
+    def test_first_score_of_a_marked_customer_is_a_first_scored_event(self):
         # Confirming the order stored the customer as "new" (marked for the
-        # incremental recompute): its first score is a change from "new".
+        # incremental recompute): its first score is told apart from a tier
+        # change, so that rules on drops do not fire for it.
         self.assertEqual(self._engagement(self.customer).tier, "new")
         self._set_bounds(ALL_CHAMPIONS)
 
         self.Engagement._cron_recompute_marked()
 
-        event = self._events()
+        self.assertFalse(self._events())
+        event = self.Event.search(
+            [
+                ("event_type", "=", "first_scored"),
+                ("partner_id", "=", self.customer.id),
+            ]
+        )
         self.assertEqual(len(event), 1)
         self.assertEqual((event.old_value, event.new_value), ("new", "champion"))
+        self.assertEqual(event.description, "Engagement tier: New → Champion")
+
+    def test_rule_on_tier_changes_ignores_first_scores(self):
+        self._set_bounds(ALL_DORMANT)
+        self.Engagement._cron_recompute_marked()
+        first = self.Event.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(first.mapped("event_type"), ["first_scored"])
+
+        self._set_bounds(ALL_CHAMPIONS)
+        self._recompute(self.customer)
+
+        change = self.Event.search([("partner_id", "=", self.customer.id)]) - first
+        self.assertEqual(
+            (change.event_type, change.old_value, change.new_value),
+            ("tier_changed", "dormant", "champion"),
+        )
 
     def test_first_computation_without_a_stored_row_emits_nothing(self):
         # Nothing stored before: neither "nothing -> new" (no documents) nor

@@ -7,8 +7,11 @@ from odoo.tests import Form, tagged
 
 from .common import TODAY, RelationshipCommon
 
+# Noon of TODAY (UTC): the interactions of the tests are logged at 9:00.
+NOON = datetime.combine(TODAY, time(12))
 
-@freeze_time(TODAY)
+
+@freeze_time(NOON)
 @tagged("post_install", "-at_install")
 class TestInteraction(RelationshipCommon):
     @classmethod
@@ -47,16 +50,29 @@ class TestInteraction(RelationshipCommon):
         form.channel = "email"
         form.direction = "inbound"
         form.outcome = "positive"
+        form.date_follow_up = TODAY + timedelta(days=7)
         interaction = form.save()
 
         self.assertEqual(interaction.user_id, self.user_relationship)
         self.assertEqual(interaction.company_id, self.env.company)
         self.assertEqual(partner.relationship_interaction_count, 1)
         self.assertEqual(self.customer.relationship_interaction_count, 1)
-        self.assertFalse(
-            self.customer.message_ids.filtered(lambda m: m.message_type == "comment"),
-            "logging an interaction posts nothing in the chatter",
-        )
+        # A trace in the customer's chatter, by the user, at the interaction's
+        # date, linked so the engagement score counts it once.
+        note = interaction.message_id
+        self.assertEqual(note.model, "res.partner")
+        self.assertEqual(note.res_id, self.customer.id)
+        self.assertEqual(note.author_id, self.user_relationship.partner_id)
+        self.assertEqual(note.date, interaction.date)
+        self.assertIn("Email logged:", note.body)
+        self.assertIn("Asked for a quote", note.body)
+        self.assertTrue(note.subtype_id.internal)
+        # The follow-up: a to-do for the user, due on the chosen day.
+        activity = interaction.follow_up_activity_id
+        self.assertEqual(activity.res_id, self.customer.id)
+        self.assertEqual(activity.user_id, self.user_relationship)
+        self.assertEqual(activity.date_deadline, TODAY + timedelta(days=7))
+        self.assertEqual(activity.summary, "Follow up: Asked for a quote")
 
     def test_choosing_a_contact_fills_its_customer(self):
         form = Form(self.Interaction)
@@ -78,6 +94,8 @@ class TestInteraction(RelationshipCommon):
         invalid = [
             ({"contact_id": stranger.id}, "does not belong to the customer"),
             ({"date": datetime.combine(TODAY + timedelta(days=2), time(9))}, "future"),
+            # One rule: not in the future, to the second (later today too).
+            ({"date": NOON + timedelta(seconds=1)}, "is in the future"),
             ({"res_model": "sale.order", "res_id": order.id + 1000}, "does not exist"),
             ({"res_model": "no.such.model", "res_id": 1}, "does not exist"),
             ({"res_model": "sale.order"}, "both its model and its ID"),

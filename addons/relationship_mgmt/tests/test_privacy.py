@@ -61,6 +61,12 @@ class TestRelationshipPrivacy(RelationshipCommon):
         other = self._customer("Someone Else")
         self._order(other, 5, 100.0)
         self.Engagement._recompute_company(self.env.company, full=True)
+        note = (
+            self.env["relationship.interaction"]
+            .search([("partner_id", "=", customer.id)])
+            .message_id
+        )
+        self.assertTrue(note, "logging the call posted a note")
 
         counts = customer.relationship_erase_data()
 
@@ -69,6 +75,7 @@ class TestRelationshipPrivacy(RelationshipCommon):
         data = customer.relationship_export_data()[str(customer.id)]["models"]
         self.assertFalse(any(data.values()))
         self.assertTrue(self._engagement(other))
+        self.assertFalse(note.exists(), "the interaction's note goes with it")
         if "privacy.log" in self.env:
             log = self.env["privacy.log"].search([], order="id desc", limit=1)
             self.assertIn("relationship.engagement 1", log.execution_details)
@@ -84,3 +91,52 @@ class TestRelationshipPrivacy(RelationshipCommon):
         self.assertTrue(
             manager_data[str(customer.id)]["models"]["relationship.engagement"]
         )
+
+    def test_privacy_requests_are_manager_actions_with_a_confirmed_erase(self):
+        customer = self._profiled_customer()
+        erase_xmlid = "relationship_mgmt.res_partner_action_relationship_erase"
+        ours = {
+            self.env.ref(f"relationship_mgmt.res_partner_action_relationship_{name}")
+            for name in ("export", "report", "erase")
+        }
+        for user, expected in (
+            (self.user_manager, ours),
+            (self.user_relationship, set()),
+        ):
+            bound = {
+                action["id"]
+                for action in self.env["ir.actions.actions"]
+                .with_user(user)
+                .get_bindings("res.partner")["action"]
+            }
+            self.assertEqual(
+                {action for action in ours if action.id in bound}, expected
+            )
+        # Erase asks first: nothing is deleted until the window's Erase.
+        manager_customer = customer.with_user(self.user_manager)
+        opened = (
+            self.env.ref(erase_xmlid)
+            .with_user(self.user_manager)
+            .with_context(
+                active_model="res.partner",
+                active_ids=customer.ids,
+                active_id=customer.id,
+            )
+            .run()
+        )
+        self.assertEqual(opened["res_model"], "relationship.privacy.erase.wizard")
+        self.assertTrue(self._engagement(customer))
+        wizard = self.env["relationship.privacy.erase.wizard"].browse(opened["res_id"])
+        self.assertEqual(wizard.partner_ids, customer)
+        self.assertEqual(wizard.customer_count, 1)
+        wizard.with_user(self.user_manager).action_erase()
+        self.assertFalse(self._engagement(customer))
+        self.assertFalse(
+            manager_customer.relationship_export_data()[str(customer.id)]["models"][
+                "relationship.engagement"
+            ]
+        )
+        with self.assertRaises(AccessError):
+            customer.with_user(
+                self.user_relationship
+            ).action_relationship_erase_confirm()
