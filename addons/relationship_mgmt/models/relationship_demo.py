@@ -135,22 +135,26 @@ class RelationshipDemo(models.AbstractModel):
         """One run of every nightly batch, so that a fresh demo database shows
         scores, analytics, recommendations and enrolments at once rather than
         the next morning. Extended by addons that add batches; the engagement
-        runs last so that it sees what they compute."""
+        runs after them so that it sees what they compute. Only the main
+        company, where the demo history is: the other demo company has no
+        customer to analyse."""
         start = time.perf_counter()
-        self._run_demo_batches_before_engagement()
-        Engagement = self.env["relationship.engagement"]
+        main = self.env.ref("base.main_company")
+        demo = self.with_company(main).with_context(allowed_company_ids=main.ids)
+        demo._run_demo_batches_before_engagement()
+        Engagement = demo.env["relationship.engagement"]
         first_run = not Engagement.search_count([("date_snapshot", "!=", False)])
         Engagement.recompute_engagement(None)
         if first_run:
             # A second run over scores aged by a month gives trends and
             # segment movements to read.
-            self._age_demo_scores()
+            demo._age_demo_scores()
             Engagement.recompute_engagement(None)
-        self.env["relationship.analytics"].refresh_analytics()
-        self.env["relationship.product.affinity"].refresh_crosssell()
-        self._enrol_demo_segment()
+        demo.env["relationship.analytics"].refresh_analytics()
+        demo.env["relationship.product.affinity"].refresh_crosssell()
+        demo._enrol_demo_segment()
         # KPIs last: they count scores, enrolments, disputes and obligations.
-        self.env["relationship.kpi.measurement"]._cron_measure()
+        demo.env["relationship.kpi.measurement"]._cron_measure()
         _logger.info("Demo batches run in %.1f s", time.perf_counter() - start)
 
     @api.model
