@@ -418,7 +418,7 @@ def main(argv=None):
     registry = load_registry(args.db, args.addons_path)
     global engine, excluded_partner_ids  # noqa: PLW0603 (addons path known now)
     from odoo.addons.relationship_mgmt.engine import crosssell as engine
-    from odoo.addons.relationship_mgmt.engine.engagement import (
+    from odoo.addons.relationship_mgmt.engine.signals import (
         excluded_partner_ids,
     )
 

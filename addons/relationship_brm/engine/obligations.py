@@ -15,6 +15,9 @@ from datetime import date, timedelta
 
 from odoo.tools import SQL
 
+from odoo.addons.relationship_mgmt.engine import signals
+from odoo.addons.relationship_mgmt.engine.signals import array
+
 KINDS = [
     ("on_time_delivery", "On-time delivery rate"),
     ("in_full_delivery", "In-full delivery rate"),
@@ -107,16 +110,6 @@ def period_status(kind, target, actual, is_open, margin):
     if actual >= target - EPSILON:
         return "met"
     return "at_risk" if is_open else "breached"
-
-
-def array(values, sql_type):
-    """``values`` as one array literal of ``sql_type`` (``"int4[]"``...): a
-    single parameter that PostgreSQL reads at once. A Python list becomes an
-    ``ARRAY[...]`` expression with one constant per value, slow to send and
-    to parse by the ten thousand (seconds for the periods of every
-    agreement). For numbers, dates and fixed keys only, never user text."""
-    items = ",".join("NULL" if value is None else str(value) for value in values)
-    return SQL("%s::%s", "{" + items + "}", SQL(sql_type))
 
 
 def _periods(periods, **columns):
@@ -333,43 +326,22 @@ def in_full_delivery(cr, periods, today):
 
 
 def payment_punctuality(cr, periods, today):
-    """Invoices of the agreement due in the period paid by their due date: by
-    the partner for customer invoices, by us for vendor bills. The payment
-    date is the date of the latest entry (payment, credit note) reconciled
-    with the receivable or payable lines; an
-    invoice still open past its due date counts as late, one due later is not
-    judged yet."""
+    """Invoices of the agreement due in the period paid on time: by the
+    partner for customer invoices, by us for vendor bills, as ``signals``
+    judges it (shared with engagement and trust). An invoice still open past
+    its due date counts as late, one due later is not judged yet."""
+    invoices = signals.invoice_payments(
+        SQL("am.agreement_id = ANY(%s)", _agreement_ids(periods)),
+        move_types=signals.INVOICE_TYPES,
+        columns={"agreement_id": SQL("am.agreement_id")},
+    )
     return _rate_rows(
         cr,
         SQL(
             """
-            WITH invoice AS (
-                SELECT am.id, am.agreement_id, am.invoice_date_due AS due,
-                       am.payment_state IN ('paid', 'in_payment') AS is_paid,
-                       MAX(payment.date) AS paid_date
-                  FROM account_move am
-                  JOIN account_move_line aml
-                    ON aml.move_id = am.id AND aml.display_type = 'payment_term'
-                  -- One join per side (not one join on an OR, which the
-                  -- planner misjudges by orders of magnitude).
-                  LEFT JOIN account_partial_reconcile received
-                    ON am.move_type = 'out_invoice' AND received.debit_move_id = aml.id
-                  LEFT JOIN account_partial_reconcile paid
-                    ON am.move_type = 'in_invoice' AND paid.credit_move_id = aml.id
-                  LEFT JOIN account_move_line payment
-                    ON payment.id
-                       = COALESCE(received.credit_move_id, paid.debit_move_id)
-                 WHERE am.agreement_id = ANY(%(agreement_ids)s)
-                   AND am.state = 'posted'
-                   AND am.move_type IN ('out_invoice', 'in_invoice')
-                   AND am.payment_state != 'reversed'
-                   AND am.invoice_date_due IS NOT NULL
-                 GROUP BY am.id
-            ), judged AS (
-                SELECT per.obligation_id, per.date_from, invoice.id,
-                       invoice.is_paid
-                           AND COALESCE(invoice.paid_date, invoice.due)
-                               <= invoice.due AS ok
+            WITH invoice AS (%(invoices)s), judged AS (
+                SELECT per.obligation_id, per.date_from, invoice.move_id,
+                       %(on_time)s AS ok
                   FROM %(periods)s
                   JOIN invoice ON invoice.agreement_id = per.agreement_id
                    AND invoice.due >= per.date_from
@@ -377,12 +349,14 @@ def payment_punctuality(cr, periods, today):
                    AND (invoice.is_paid OR invoice.due < %(today)s::date)
             )
             SELECT obligation_id, date_from, COUNT(*), COUNT(*) FILTER (WHERE ok),
-                   ARRAY_AGG('account.move:' || id ORDER BY id),
-                   ARRAY_AGG('account.move:' || id ORDER BY id) FILTER (WHERE NOT ok)
+                   ARRAY_AGG('account.move:' || move_id ORDER BY move_id),
+                   ARRAY_AGG('account.move:' || move_id ORDER BY move_id)
+                       FILTER (WHERE NOT ok)
               FROM judged
              GROUP BY obligation_id, date_from
             """,
-            agreement_ids=_agreement_ids(periods),
+            invoices=invoices,
+            on_time=signals.PAID_ON_TIME,
             periods=_periods(periods),
             today=today,
         ),

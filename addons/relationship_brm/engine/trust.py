@@ -9,6 +9,13 @@ from bisect import bisect_left, bisect_right
 
 from odoo.tools import SQL
 
+from odoo.addons.relationship_mgmt.engine import signals
+from odoo.addons.relationship_mgmt.engine.signals import (
+    LATENESS_PENALTY_PER_DAY,
+    MAX_LATENESS_PENALTY,
+    WINDOW_DISPUTE_PENALTY,
+)
+
 # Weight of each component in the score; components that do not apply (no
 # obligation measured, no invoice due, no dispute tracking) are left out and
 # the others weigh proportionally more.
@@ -22,11 +29,6 @@ WEIGHTS = {
 COMPONENTS = tuple(WEIGHTS)
 # A relationship this old (in days) scores 100 on age.
 FULL_AGE_DAYS = 5 * 365
-# Payment: points lost per day late on average (up to MAX_LATENESS_PENALTY).
-LATENESS_PENALTY_PER_DAY = 0.5
-MAX_LATENESS_PENALTY = 30.0
-# Disputes: points lost per dispute in the window.
-DISPUTE_PENALTY = 20.0
 
 
 def population(cr, company_id):
@@ -37,24 +39,11 @@ def population(cr, company_id):
             """
             SELECT DISTINCT a.partner_id
               FROM relationship_agreement a
-              JOIN res_partner p ON p.id = a.partner_id
-             WHERE a.company_id = %s AND p.relationship_no_profiling IS NOT TRUE
+             WHERE a.company_id = %s AND %s
              ORDER BY 1
             """,
             company_id,
-        )
-    )
-    return [row[0] for row in cr.fetchall()]
-
-
-def profiled(cr, partner_ids):
-    """``partner_ids`` (commercial partners) but those who asked not to be
-    profiled, sorted."""
-    cr.execute(
-        SQL(
-            "SELECT id FROM res_partner WHERE id = ANY(%s) "
-            "AND relationship_no_profiling IS NOT TRUE ORDER BY 1",
-            list(partner_ids),
+            signals.is_profiled(SQL("a.partner_id")),
         )
     )
     return [row[0] for row in cr.fetchall()]
@@ -89,37 +78,32 @@ def compliance(cr, company_id, partner_ids, date_from):
 def payments(cr, company_id, partner_ids, date_from, today, excluded_move_ids=()):
     """``{partner: (due, on time, average days late)}``: the partner's
     customer invoices in the company due between ``date_from`` and today,
-    paid by their due date or not (still open past it: late until today).
-    ``excluded_move_ids`` (invoices under an open dispute) are left out."""
+    paid on time or not as ``signals`` judges it (still open past the due
+    date: late until today). ``excluded_move_ids`` (invoices under an open
+    dispute) are left out."""
+    invoices = signals.invoice_payments(
+        SQL(
+            """
+            am.company_id = %(company_id)s
+            AND am.commercial_partner_id = ANY(%(partner_ids)s)
+            AND am.invoice_date_due >= %(date_from)s
+            AND am.invoice_date_due < %(today)s
+            AND am.id != ALL(%(excluded)s)
+            """,
+            company_id=company_id,
+            partner_ids=signals.array(partner_ids),
+            date_from=date_from,
+            today=today,
+            excluded=signals.array(excluded_move_ids),
+        ),
+        columns={"partner_id": SQL("am.commercial_partner_id")},
+    )
     cr.execute(
         SQL(
             """
-            WITH invoice AS (
-                SELECT am.commercial_partner_id AS partner_id,
-                       am.invoice_date_due AS due,
-                       am.payment_state IN ('paid', 'in_payment') AS is_paid,
-                       MAX(payment.date) AS paid_date
-                  FROM account_move am
-                  JOIN account_move_line aml
-                    ON aml.move_id = am.id AND aml.display_type = 'payment_term'
-                  LEFT JOIN account_partial_reconcile apr
-                    ON apr.debit_move_id = aml.id
-                  LEFT JOIN account_move_line payment
-                    ON payment.id = apr.credit_move_id
-                 WHERE am.company_id = %(company_id)s
-                   AND am.commercial_partner_id = ANY(%(partner_ids)s)
-                   AND am.state = 'posted'
-                   AND am.move_type = 'out_invoice'
-                   AND am.payment_state != 'reversed'
-                   AND am.invoice_date_due >= %(date_from)s
-                   AND am.invoice_date_due < %(today)s
-                   AND am.id != ALL(%(excluded)s)
-                 GROUP BY am.id
-            ), judged AS (
-                SELECT partner_id,
-                       is_paid AND COALESCE(paid_date, due) <= due AS on_time,
-                       CASE WHEN is_paid THEN COALESCE(paid_date, due)
-                            ELSE %(today)s::date END - due AS days_late
+            WITH invoice AS (%(invoices)s), judged AS (
+                SELECT partner_id, %(on_time)s AS on_time,
+                       %(days_late)s AS days_late
                   FROM invoice
             )
             SELECT partner_id, COUNT(*), COUNT(*) FILTER (WHERE on_time),
@@ -127,11 +111,9 @@ def payments(cr, company_id, partner_ids, date_from, today, excluded_move_ids=()
               FROM judged
              GROUP BY partner_id
             """,
-            company_id=company_id,
-            partner_ids=list(partner_ids),
-            date_from=date_from,
-            today=today,
-            excluded=list(excluded_move_ids),
+            invoices=invoices,
+            on_time=signals.PAID_ON_TIME,
+            days_late=signals.days_late(today),
         )
     )
     return {
@@ -244,7 +226,7 @@ def payment_component(due, on_time, avg_days_late):
 def dispute_component(disputes):
     if disputes is None:
         return None
-    return max(0.0, 100.0 - DISPUTE_PENALTY * disputes)
+    return max(0.0, 100.0 - WINDOW_DISPUTE_PENALTY * disputes)
 
 
 def age_component(days):

@@ -1,5 +1,6 @@
 from . import relationship_partner_type
 from . import relationship_agreement
+from . import relationship_agreement_document_mixin
 from . import relationship_agreement_round
 from . import relationship_agreement_price
 from . import relationship_agreement_obligation

@@ -1,13 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .relationship_agreement import (
-    PURCHASE_TYPES,
-    RUNNING_STATES,
-    SALE_TYPES,
-    agreement_side_types,
-    create_agreement_column,
-)
+from .relationship_agreement import RUNNING_STATES
+from .relationship_agreement_document_mixin import agreement_side_types
 
 SALE_MOVE_TYPES = ("out_invoice", "out_refund")
 PURCHASE_MOVE_TYPES = ("in_invoice", "in_refund")
@@ -21,21 +16,14 @@ MOVE_AGREEMENT_DOMAIN = (
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "relationship.agreement.document.mixin"]
+    _agreement_dispute_field = "move_id"
 
     # Customer invoices and refunds reference sales-side agreements, vendor
     # bills and refunds purchase-side ones; other entries none.
     agreement_id = fields.Many2one(
-        "relationship.agreement",
-        compute="_compute_agreement_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        copy=False,
-        index="btree_not_null",
-        check_company=True,
         tracking=True,
-        groups="relationship_mgmt.group_relationship_user",
         domain=MOVE_AGREEMENT_DOMAIN,
         help="Running agreement of the partner the invoice falls under; by "
         "default its single running agreement of the invoice's side (sales "
@@ -62,29 +50,21 @@ class AccountMove(models.Model):
         groups="relationship_mgmt.group_relationship_user",
     )
 
-    def _auto_init(self):
-        create_agreement_column(self)
-        return super()._auto_init()
+    def _agreement_sides(self):
+        return {
+            "sale": self.filtered(lambda move: move.move_type in SALE_MOVE_TYPES),
+            "purchase": self.filtered(
+                lambda move: move.move_type in PURCHASE_MOVE_TYPES
+            ),
+        }
 
     @api.depends("partner_id", "company_id", "move_type")
     def _compute_agreement_id(self):
-        Agreement = self.env["relationship.agreement"]
-        sales = self.filtered(lambda move: move.move_type in SALE_MOVE_TYPES)
-        purchases = self.filtered(lambda move: move.move_type in PURCHASE_MOVE_TYPES)
-        Agreement._compute_document_agreement(sales, SALE_TYPES)
-        Agreement._compute_document_agreement(purchases, PURCHASE_TYPES)
-        (self - sales - purchases).agreement_id = False
+        return super()._compute_agreement_id()
 
     @api.constrains("agreement_id", "partner_id", "move_type")
     def _check_agreement_id(self):
-        Agreement = self.env["relationship.agreement"]
-        Agreement._check_document_agreement(
-            self.filtered(lambda move: move.move_type in SALE_MOVE_TYPES), "sale"
-        )
-        Agreement._check_document_agreement(
-            self.filtered(lambda move: move.move_type in PURCHASE_MOVE_TYPES),
-            "purchase",
-        )
+        return super()._check_agreement_id()
 
     def _compute_relationship_dispute_open(self):
         # sudo: the flag is shown to whoever reads the invoice (accountants
@@ -118,12 +98,6 @@ class AccountMove(models.Model):
         )
         positive = (operator == "=") == bool(value)
         return [("id", "in" if positive else "not in", query)]
-
-    def action_open_relationship_dispute(self):
-        """Open a new billing dispute form about this invoice."""
-        return self.env["relationship.dispute"]._action_new_billing_dispute(
-            self, "move_id"
-        )
 
     def action_view_relationship_disputes(self):
         self.ensure_one()

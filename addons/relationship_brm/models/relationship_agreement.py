@@ -7,7 +7,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists, create_column
 
 from ..engine import obligations as engine
 
@@ -54,15 +53,6 @@ EXCLUSIVE_TYPES = ("sales", "purchase", "distribution", "service")
 # The cron renews automatic agreements period after period: this many at most
 # in one run when it catches up after a long stop.
 MAX_RENEWAL_ROUNDS = 24
-
-
-def create_agreement_column(model):
-    """Create the ``agreement_id`` column of a document table (orders,
-    journal entries) before the ORM does: existing documents have no
-    agreement, and the ORM would otherwise compute it for every one of them
-    when the addon is installed. Called from their ``_auto_init``."""
-    if not column_exists(model.env.cr, model._table, "agreement_id"):
-        create_column(model.env.cr, model._table, "agreement_id", "int4")
 
 
 class RelationshipAgreement(models.Model):
@@ -794,97 +784,6 @@ class RelationshipAgreement(models.Model):
             )
         return renewals
 
-    @api.model
-    def _compute_document_agreement(self, documents, types):
-        """Compute ``agreement_id`` of sale/purchase orders or invoices: keep
-        an agreement that still fits the partner and company, else default to
-        the partner's single running agreement of one of ``types``."""
-        defaults = self._find_running(documents.partner_id, documents.company_id, types)
-        for document in documents:
-            commercial = document.partner_id.commercial_partner_id
-            # sudo: the document's author may not read agreements; only the
-            # agreement's partner and company are compared.
-            current = document.agreement_id.sudo()
-            if (
-                current
-                and current.partner_id == commercial
-                and current.company_id == document.company_id
-            ):
-                continue
-            document.agreement_id = defaults.get(
-                (commercial.id, document.company_id.id), False
-            )
-
-    @api.model
-    def _check_document_agreement(self, documents, side):
-        """A document references an agreement with its own partner, of a type
-        its side (sale or purchase) may use."""
-        allowed = agreement_side_types(side)
-        for document in documents:
-            # sudo: consistency check of the agreement the document names.
-            agreement = document.agreement_id.sudo()
-            if not agreement:
-                continue
-            commercial = document.partner_id.commercial_partner_id
-            if agreement.partner_id != commercial:
-                raise ValidationError(
-                    self.env._(
-                        "%(document)s is for %(partner)s but agreement "
-                        "%(agreement)s binds %(agreement_partner)s.",
-                        document=document.display_name,
-                        partner=commercial.display_name,
-                        agreement=agreement.display_name,
-                        agreement_partner=agreement.partner_id.display_name,
-                    )
-                )
-            if agreement.agreement_type not in allowed:
-                raise ValidationError(
-                    self.env._(
-                        "%(document)s cannot fall under %(agreement)s: a %(type)s "
-                        "agreement covers the other side of the business.",
-                        document=document.display_name,
-                        agreement=agreement.display_name,
-                        type=dict(
-                            self._fields["agreement_type"]._description_selection(
-                                self.env
-                            )
-                        )[agreement.agreement_type],
-                    )
-                )
-
-    @api.model
-    def _find_running(self, partners, companies, types):
-        """``{(commercial partner id, company id): agreement id}`` of the pairs
-        with exactly one running agreement of one of ``types`` covering today
-        (a renewal starting later is not counted), read in one query: the
-        default agreement of a new document."""
-        if not partners or not companies:
-            return {}
-        today = fields.Date.context_today(self)
-        # sudo: documents are created by users without relationship rights; the
-        # default only names the agreement, its content stays protected.
-        groups = (
-            self.sudo()
-            .with_context(active_test=False)
-            ._read_group(
-                [
-                    ("partner_id", "in", partners.commercial_partner_id.ids),
-                    ("company_id", "in", companies.ids),
-                    ("state", "in", RUNNING_STATES),
-                    ("agreement_type", "in", list(types)),
-                    ("date_start", "<=", today),
-                    ("date_end", ">=", today),
-                ],
-                ["partner_id", "company_id"],
-                ["id:array_agg"],
-            )
-        )
-        return {
-            (partner.id, company.id): ids[0]
-            for partner, company, ids in groups
-            if len(ids) == 1
-        }
-
     def _create_owner_activities(self, xmlid, items):
         """Schedule one activity per ``(agreement, summary, note, deadline)``
         for the agreements' owners, in one create."""
@@ -976,20 +875,3 @@ class RelationshipAgreement(models.Model):
             counts["reminded"] = len(to_remind)
         _logger.info("Agreement states updated: %s", counts)
         return counts
-
-
-def agreement_side_types(side):
-    """Agreement types a document of ``side`` ("sale" or "purchase") may
-    reference: every type but those of the other side."""
-    other = PURCHASE_TYPES if side == "sale" else SALE_TYPES
-    return [key for key, __ in AGREEMENT_TYPES if key not in other]
-
-
-def agreement_domain(side):
-    """Domain (web client string) of the agreements a document of ``side``
-    may reference: running agreements of its partner's commercial entity."""
-    return (
-        "[('partner_id', 'parent_of', partner_id), "
-        f"('state', 'in', {list(RUNNING_STATES)!r}), "
-        f"('agreement_type', 'in', {agreement_side_types(side)!r})]"
-    )

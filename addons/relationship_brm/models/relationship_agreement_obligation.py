@@ -1,6 +1,5 @@
 import json
 import logging
-import threading
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -9,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, split_every
 
-from odoo.addons.relationship_mgmt.engine import bulk, rpc
+from odoo.addons.relationship_mgmt.tools import batch_runner, bulk, rpc
 
 from ..engine import obligations as engine
 from .relationship_agreement import RUNNING_STATES
@@ -575,7 +574,7 @@ class RelationshipAgreementObligation(models.Model):
     def _cron_refresh_obligations(self):
         """Daily: measure the obligations of every running agreement, by
         batches of agreements (committed one by one outside tests)."""
-        commit = not getattr(threading.current_thread(), "testing", False)
+        commit = batch_runner.may_commit()
         agreements = self.env["relationship.agreement"].search(
             [("state", "in", RUNNING_STATES), ("obligation_ids", "!=", False)],
             order="id",

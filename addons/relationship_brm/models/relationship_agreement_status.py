@@ -1,10 +1,9 @@
 from odoo import models
 from odoo.exceptions import AccessError
 
-from odoo.addons.relationship_mgmt.engine import rpc
-from odoo.addons.relationship_mgmt.engine.rpc import iso
-
-RELATIONSHIP_GROUP = "relationship_mgmt.group_relationship_user"
+from odoo.addons.relationship_mgmt.engine.signals import RELATIONSHIP_USER_GROUP
+from odoo.addons.relationship_mgmt.tools import rpc
+from odoo.addons.relationship_mgmt.tools.rpc import iso
 
 
 class RelationshipAgreement(models.Model):
@@ -36,7 +35,7 @@ class RelationshipAgreement(models.Model):
     def _agreement_status_records(self):
         """These agreements, once checked for the caller: a Relationships
         user, known ids, readable (their company's record rule)."""
-        if not self.env.user.has_group(RELATIONSHIP_GROUP):
+        if not self.env.user.has_group(RELATIONSHIP_USER_GROUP):
             raise AccessError(
                 self.env._("Only Relationships users may read agreements.")
             )

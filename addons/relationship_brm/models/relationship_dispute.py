@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.relationship_mgmt.engine.signals import INVOICE_AND_REFUND_TYPES
+
 from .relationship_dispute_sla import DISPUTE_TYPES, PRIORITIES
 
 _logger = logging.getLogger(__name__)
@@ -55,7 +57,6 @@ PROTECTED_FIELDS = frozenset(
 )
 # Key of the advisory lock serialising the SLA cron between workers.
 SLA_CRON_LOCK = "relationship_brm.dispute_sla_cron"
-INVOICE_TYPES = ("out_invoice", "in_invoice", "out_refund", "in_refund")
 RESOLUTION_TYPES = [
     ("credit_note", "Credit Note"),
     ("replacement", "Replacement Delivery"),
@@ -790,7 +791,9 @@ class RelationshipDispute(models.Model):
         """One dispute per invoice of ``invoices`` that has no open dispute
         yet (each in the invoice's company, for its full amount); the server
         action "Open Dispute" of the invoice list. Returns the new disputes."""
-        not_invoices = invoices.filtered(lambda m: m.move_type not in INVOICE_TYPES)
+        not_invoices = invoices.filtered(
+            lambda m: m.move_type not in INVOICE_AND_REFUND_TYPES
+        )
         if not_invoices:
             raise UserError(
                 self.env._(
@@ -880,63 +883,43 @@ class RelationshipDispute(models.Model):
                     values[fname] = dispute[fname] + pause
             dispute._internal().write(values)
 
-    def _sla_state_at(self, now):
-        """The SLA status of a dispute at ``now``: breached when the first
-        response (or closing, or ``now`` while waiting) came after its due
-        date or the closing (``now`` while open) after the resolution due
-        date; met once closed otherwise; at risk while open once the share of
-        time elapsed towards the pending target (the first response until
-        there is one, then the resolution) reaches the policy's threshold."""
-        self.ensure_one()
-        if not self.sla_id or not self.date_resolution_due:
-            return "none"
-        # The SLA clock stands still while paused.
-        now = self.date_sla_paused or now
-        closed = self.is_closed and self.date_closed
-        end = self.date_closed if closed else now
-        if (self.date_first_response or end) > self.date_response_due or (
-            end > self.date_resolution_due
-        ):
-            return "breached"
-        if closed:
-            return "met"
-        due = (
-            self.date_resolution_due
-            if self.date_first_response
-            else self.date_response_due
-        )
-        total = (due - self.date_open).total_seconds()
-        elapsed = (now - self.date_open).total_seconds()
-        if total <= 0 or elapsed * 100.0 >= self.sla_id.at_risk_percent * total:
-            return "at_risk"
-        return "ok"
-
     def _update_age_bucket(self):
         """Set the age bucket of these disputes now (one write per bucket
         that changed); the cron keeps the open ones current."""
-        now = fields.Datetime.now()
-        by_bucket = defaultdict(list)
-        for dispute in self:
-            days = ((dispute.date_closed or now) - dispute.date_open).days
-            bucket = next(
-                (bucket for bucket, limit in AGE_LIMITS if days < limit), "older"
-            )
-            if bucket != dispute.age_bucket:
-                by_bucket[bucket].append(dispute.id)
-        for bucket, ids in by_bucket.items():
-            self.browse(ids).write({"age_bucket": bucket})
+        self._update_judged("age_bucket", age_bucket_sql(fields.Datetime.now()))
 
     def _update_sla_state(self):
         """Re-judge the SLA status of these disputes now (one write per
         status that changed). Escalation is left to the cron."""
-        now = fields.Datetime.now()
-        by_state = defaultdict(list)
-        for dispute in self:
-            state = dispute._sla_state_at(now)
-            if state != dispute.sla_state:
-                by_state[state].append(dispute.id)
-        for state, ids in by_state.items():
-            self.browse(ids)._internal().write({"sla_state": state})
+        self._update_judged("sla_state", sla_state_sql(fields.Datetime.now()))
+
+    def _update_judged(self, fname, expression):
+        """Write ``fname`` of these disputes from ``expression`` (SQL on the
+        dispute ``d`` and its policy ``sla``, the one the cron uses), read in
+        one query; one write per value that changed."""
+        if not self:
+            return
+        self.flush_recordset()
+        self.env["relationship.dispute.sla"].flush_model(["at_risk_percent"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id, %(expression)s
+                  FROM relationship_dispute d
+                  LEFT JOIN relationship_dispute_sla sla ON sla.id = d.sla_id
+                 WHERE d.id = ANY(%(ids)s)
+                   AND %(expression)s IS DISTINCT FROM d.%(fname)s
+                """,
+                expression=expression,
+                ids=self.ids,
+                fname=SQL.identifier(fname),
+            )
+        )
+        by_value = defaultdict(list)
+        for dispute_id, value in self.env.cr.fetchall():
+            by_value[value].append(dispute_id)
+        for value, ids in by_value.items():
+            self.browse(ids)._internal().write({fname: value})
 
     @api.model
     def _cron_update_sla(self):
@@ -955,21 +938,7 @@ class RelationshipDispute(models.Model):
             SQL(
                 """
                 WITH judged AS (
-                    SELECT d.id,
-                           CASE
-                               WHEN COALESCE(d.date_first_response, %(now)s)
-                                        > d.date_response_due
-                                    OR %(now)s > d.date_resolution_due
-                               THEN 'breached'
-                               WHEN EXTRACT(EPOCH FROM %(now)s - d.date_open) * 100.0
-                                    >= sla.at_risk_percent * EXTRACT(EPOCH FROM
-                                       CASE WHEN d.date_first_response IS NULL
-                                            THEN d.date_response_due
-                                            ELSE d.date_resolution_due END
-                                       - d.date_open)
-                               THEN 'at_risk'
-                               ELSE 'ok'
-                           END AS sla_state
+                    SELECT d.id, %(sla_state)s AS sla_state
                       FROM relationship_dispute d
                       JOIN relationship_dispute_sla sla ON sla.id = d.sla_id
                      WHERE d.active AND NOT COALESCE(d.is_closed, FALSE)
@@ -982,6 +951,7 @@ class RelationshipDispute(models.Model):
                   FROM judged
                  WHERE judged.id = d.id AND d.sla_state != judged.sla_state
                 """,
+                sla_state=sla_state_sql(now),
                 now=now,
             )
         )
@@ -991,20 +961,13 @@ class RelationshipDispute(models.Model):
                 """
                 UPDATE relationship_dispute d
                    SET age_bucket = bucket.age_bucket
-                  FROM (SELECT id,
-                               CASE WHEN %(now)s - date_open < INTERVAL '7 days'
-                                    THEN 'week'
-                                    WHEN %(now)s - date_open < INTERVAL '30 days'
-                                    THEN 'month'
-                                    WHEN %(now)s - date_open < INTERVAL '90 days'
-                                    THEN 'quarter'
-                                    ELSE 'older' END AS age_bucket
-                          FROM relationship_dispute
-                         WHERE active AND NOT COALESCE(is_closed, FALSE)) bucket
+                  FROM (SELECT d.id, %(age_bucket)s AS age_bucket
+                          FROM relationship_dispute d
+                         WHERE d.active AND NOT COALESCE(d.is_closed, FALSE)) bucket
                  WHERE bucket.id = d.id
                    AND d.age_bucket IS DISTINCT FROM bucket.age_bucket
                 """,
-                now=now,
+                age_bucket=age_bucket_sql(now),
             )
         )
         self.invalidate_model(["sla_state", "age_bucket", "write_date"])
@@ -1158,6 +1121,51 @@ class RelationshipDispute(models.Model):
         )
         return sorted({move.id for partner, move in groups if partner.id in wanted})
 
-    def _is_open(self):
-        """Open disputes: not archived, not in a closed stage."""
-        return self.filtered(lambda d: d.active and not d.is_closed)
+
+def sla_state_sql(now):
+    """The SLA status of the dispute ``d`` (its policy ``sla``) at ``now``, as
+    SQL: the records (``_update_sla_state``) and the cron judge with it.
+
+    None without a policy; breached when the first response (or closing, or
+    ``now`` while waiting) came after its due date or the closing (``now``
+    while open) after the resolution due date; met once closed otherwise; at
+    risk while open once the share of time elapsed towards the pending target
+    (the first response until there is one, then the resolution) reaches the
+    policy's threshold. The clock stands still while the SLA is paused."""
+    clock = SQL("COALESCE(d.date_sla_paused, %s)", now)
+    closed = SQL("(COALESCE(d.is_closed, FALSE) AND d.date_closed IS NOT NULL)")
+    end = SQL("(CASE WHEN %s THEN d.date_closed ELSE %s END)", closed, clock)
+    target = SQL(
+        "EXTRACT(EPOCH FROM CASE WHEN d.date_first_response IS NULL "
+        "THEN d.date_response_due ELSE d.date_resolution_due END - d.date_open)"
+    )
+    return SQL(
+        """
+        CASE WHEN d.sla_id IS NULL OR d.date_resolution_due IS NULL THEN 'none'
+             WHEN COALESCE(d.date_first_response, %(end)s) > d.date_response_due
+                  OR %(end)s > d.date_resolution_due THEN 'breached'
+             WHEN %(closed)s THEN 'met'
+             WHEN %(target)s <= 0
+                  OR EXTRACT(EPOCH FROM %(clock)s - d.date_open) * 100.0
+                     >= sla.at_risk_percent * %(target)s THEN 'at_risk'
+             ELSE 'ok'
+        END
+        """,
+        end=end,
+        closed=closed,
+        clock=clock,
+        target=target,
+    )
+
+
+def age_bucket_sql(now):
+    """The age bucket of the dispute ``d`` at ``now`` (its age until closed),
+    as SQL from ``AGE_LIMITS``: the records and the cron bucket with it."""
+    age = SQL("(COALESCE(d.date_closed, %s) - d.date_open)", now)
+    return SQL(
+        "CASE %s ELSE 'older' END",
+        SQL(" ").join(
+            SQL("WHEN %s < %s THEN %s", age, timedelta(days=limit), bucket)
+            for bucket, limit in AGE_LIMITS
+        ),
+    )

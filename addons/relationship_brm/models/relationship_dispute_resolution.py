@@ -6,7 +6,11 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_compare, float_round
 
-from odoo.addons.relationship_mgmt.engine import rpc
+from odoo.addons.relationship_mgmt.engine.signals import (
+    INVOICE_TYPES,
+    RELATIONSHIP_USER_GROUP,
+)
+from odoo.addons.relationship_mgmt.tools import rpc
 
 from .relationship_dispute import RESOLUTION_TYPES
 
@@ -18,8 +22,6 @@ RESOLUTION_OPTIONS = {
     "discount": {"amount", "percent", "note", "close"},
     "rejection": {"reason"},
 }
-INVOICE_TYPES = ("out_invoice", "in_invoice")
-RELATIONSHIP_GROUP = "relationship_mgmt.group_relationship_user"
 
 
 def _is_number(value):
@@ -330,7 +332,7 @@ class RelationshipDispute(models.Model):
         """Refuse callers who are no Relationships users, unknown ids, more
         than one dispute, and disputes of companies the caller does not work
         in, each with a message saying so."""
-        if not self.env.su and not self.env.user.has_group(RELATIONSHIP_GROUP):
+        if not self.env.su and not self.env.user.has_group(RELATIONSHIP_USER_GROUP):
             raise AccessError(
                 self.env._("Only Relationships users may resolve disputes.")
             )

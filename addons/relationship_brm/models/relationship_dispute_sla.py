@@ -124,23 +124,6 @@ class RelationshipDisputeSla(models.Model):
                 return policy_map[key]
         return self.browse()
 
-    @api.model
-    def _find_policies(self, disputes):
-        """``{dispute id: policy}`` — the most specific active policy of each
-        dispute's company, read with one search for all of them."""
-        policy_map = self._policy_map(disputes.company_id.ids)
-        result = {}
-        for dispute in disputes:
-            policy = self._pick_policy(
-                policy_map,
-                dispute.company_id.id,
-                dispute.dispute_type,
-                dispute.priority,
-            )
-            if policy:
-                result[dispute.id] = policy
-        return result
-
     def _due_dates(self, date_open):
         """``(response due, resolution due)`` of a dispute opened at
         ``date_open`` under this policy."""

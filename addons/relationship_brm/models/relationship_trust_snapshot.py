@@ -1,5 +1,4 @@
 import logging
-import threading
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -8,7 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
-from odoo.addons.relationship_mgmt.engine import rpc
+from odoo.addons.relationship_mgmt.engine import signals
+from odoo.addons.relationship_mgmt.tools import batch_runner, rpc
 
 from ..engine import trust as engine
 
@@ -245,7 +245,9 @@ class RelationshipTrustSnapshot(models.Model):
         """Recompute the trust score of ``partner_ids`` (a list of partner
         ids; their commercial entities are scored) in the user's current
         companies, or of every business partner of every company (managers
-        only). Returns ``{"computed": n, "companies": n}``."""
+        only). Returns ``{"computed": n, "companies": n}``: the partners and
+        the companies scored (a company whose trust another worker is
+        computing is skipped)."""
         if partner_ids is None:
             if not self.env.user.has_group(
                 "relationship_mgmt.group_relationship_manager"
@@ -265,13 +267,16 @@ class RelationshipTrustSnapshot(models.Model):
             partners.check_access("read")
             self.check_access("read")
             companies = self.env.companies
-        computed = 0
-        for company in companies:
-            computed += self._recompute_company(
-                company,
-                None if partners is None else partners.commercial_partner_id.ids,
-            )
-        return {"computed": computed, "companies": len(companies)}
+        partner_ids = None if partners is None else partners.commercial_partner_id.ids
+        result = batch_runner.run_companies(
+            self.env,
+            "trust",
+            companies,
+            lambda run: self._trust_score_company(run.company, partner_ids),
+            totals=("computed",),
+        )
+        # The documented XML-RPC result: a count of companies.
+        return {"computed": result["computed"], "companies": len(result["companies"])}
 
     # ------------------------------------------------------------------
     # Computation
@@ -282,20 +287,29 @@ class RelationshipTrustSnapshot(models.Model):
         """Score ``partner_ids`` (commercial partner ids) or the company's
         whole population (partners with an agreement in it), those who opted
         out of profiling excepted, and write today's snapshots. One query per
-        signal for all the partners."""
+        signal for all the partners. Returns how many were scored, or None
+        while another worker scores the company."""
+        result = batch_runner.run_company(
+            self.env,
+            "trust",
+            company,
+            lambda run: self._trust_score_company(company, partner_ids),
+        )
+        return None if result is None else result["computed"]
+
+    @api.model
+    def _trust_score_company(self, company, partner_ids):
         cr = self.env.cr
-        # SQL below reads documents and periods and writes snapshots.
-        self.env.flush_all()
         today = fields.Date.context_today(self.with_company(company))
         date_from = today - timedelta(days=TRUST_WINDOW_DAYS)
         population = engine.population(cr, company.id)
         # Partners who opted out of profiling get no score (their snapshots
         # went when they opted out, see res_partner_privacy.py).
         targets = (
-            population if partner_ids is None else engine.profiled(cr, partner_ids)
+            population if partner_ids is None else signals.profiled_ids(cr, partner_ids)
         )
         if not targets:
-            return 0
+            return {"computed": 0}
         compliance = engine.compliance(cr, company.id, targets, date_from)
         payments = engine.payments(
             cr,
@@ -349,8 +363,7 @@ class RelationshipTrustSnapshot(models.Model):
             )
         for chunk in split_every(WRITE_CHUNK, rows, list):
             self._write_snapshots(company, today, chunk)
-        self.invalidate_model()
-        return len(rows)
+        return {"computed": len(rows)}
 
     def _write_snapshots(self, company, today, rows):
         """Upsert today's snapshots of ``rows`` and make them the current
@@ -440,11 +453,15 @@ class RelationshipTrustSnapshot(models.Model):
         """Daily: the trust of every business partner of every company (a
         company per transaction outside tests). Running it twice on a day
         rewrites the day's snapshots."""
-        commit = not getattr(threading.current_thread(), "testing", False)
-        computed = 0
-        for company in self.env["res.company"].search([]):
-            computed += self.with_company(company)._recompute_company(company)
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        _logger.info("Trust recomputed for %s partners", computed)
-        return computed
+        result = batch_runner.run_companies(
+            self.env,
+            "trust",
+            self.env["res.company"].search([]),
+            lambda run: self.with_company(run.company)._trust_score_company(
+                run.company, None
+            ),
+            totals=("computed",),
+            options=batch_runner.BatchOptions(commit=batch_runner.may_commit()),
+        )
+        _logger.info("Trust recomputed for %s partners", result["computed"])
+        return result["computed"]

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.relationship_mgmt.engine.signals import RELATIONSHIP_USER_GROUP
+
 from .relationship_agreement import OPEN_STATES, RUNNING_STATES
 
 RELATIONSHIP_TIERS = [
@@ -14,7 +16,6 @@ RELATIONSHIP_STATUSES = [
     ("on_hold", "On Hold"),
     ("ended", "Ended"),
 ]
-RELATIONSHIP_GROUP = "relationship_mgmt.group_relationship_user"
 
 
 class ResPartner(models.Model):
@@ -40,37 +41,39 @@ class ResPartner(models.Model):
         "relationship.agreement",
         "partner_id",
         string="Agreements",
-        groups=RELATIONSHIP_GROUP,
+        groups=RELATIONSHIP_USER_GROUP,
     )
     agreement_open_count = fields.Integer(
         string="Open Agreements",
         compute="_compute_agreement_counts",
-        groups=RELATIONSHIP_GROUP,
+        groups=RELATIONSHIP_USER_GROUP,
     )
     agreement_running_count = fields.Integer(
         string="Running Agreements",
         compute="_compute_agreement_counts",
-        groups=RELATIONSHIP_GROUP,
+        groups=RELATIONSHIP_USER_GROUP,
     )
     dispute_open_count = fields.Integer(
         string="Open Disputes",
         compute="_compute_dispute_open_count",
-        groups=RELATIONSHIP_GROUP,
+        groups=RELATIONSHIP_USER_GROUP,
     )
     trust_snapshot_id = fields.Many2one(
         "relationship.trust.snapshot",
         string="Current Trust",
         compute="_compute_trust",
-        groups=RELATIONSHIP_GROUP,
+        groups=RELATIONSHIP_USER_GROUP,
     )
     trust_score = fields.Float(
-        compute="_compute_trust", digits=(5, 1), groups=RELATIONSHIP_GROUP
+        compute="_compute_trust", digits=(5, 1), groups=RELATIONSHIP_USER_GROUP
     )
     trust_date = fields.Date(
-        string="Trust Computed", compute="_compute_trust", groups=RELATIONSHIP_GROUP
+        string="Trust Computed",
+        compute="_compute_trust",
+        groups=RELATIONSHIP_USER_GROUP,
     )
     trust_breakdown = fields.Html(
-        compute="_compute_trust", sanitize=False, groups=RELATIONSHIP_GROUP
+        compute="_compute_trust", sanitize=False, groups=RELATIONSHIP_USER_GROUP
     )
 
     @api.depends("commercial_partner_id")

@@ -1,7 +1,7 @@
 from odoo import models
 from odoo.tools import html2plaintext
 
-from odoo.addons.relationship_mgmt.engine import rpc
+from odoo.addons.relationship_mgmt.tools import rpc
 
 # Business relationship data about a customer, with the field naming the
 # commercial customer, added to relationship_mgmt's export and erasure. Erased

@@ -1,7 +1,7 @@
 from odoo import models
 
-from odoo.addons.relationship_mgmt.engine import rpc
-from odoo.addons.relationship_mgmt.engine.rpc import iso, reason_dicts
+from odoo.addons.relationship_mgmt.tools import rpc
+from odoo.addons.relationship_mgmt.tools.rpc import iso, reason_dicts
 
 from .relationship_agreement import RUNNING_STATES
 

@@ -5,6 +5,7 @@ from . import test_document_links
 from . import test_obligations
 from . import test_obligation_breach
 from . import test_trust
+from . import test_payment_punctuality
 from . import test_security
 from . import test_validation
 from . import test_performance

@@ -232,11 +232,15 @@ class BrmCommon(AccountTestInvoicingCommon):
         return move
 
     @classmethod
-    def _pay_on(cls, invoice, on):
+    def _pay_on(cls, invoice, on, amount=None):
+        """Register a payment of ``invoice`` (in full, or ``amount``) on ``on``."""
+        values = {"payment_date": on}
+        if amount is not None:
+            values["amount"] = amount
         return (
             cls.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"payment_date": on})
+            .create(values)
             ._create_payments()
         )
 

@@ -1,7 +1,10 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
+from odoo.sql_db import db_connect
 from odoo.tests import tagged
+
+from odoo.addons.relationship_mgmt.tools import batch_runner
 
 from .common import TODAY, BrmCommon, day
 
@@ -53,6 +56,18 @@ class TestTrust(BrmCommon):
         self.assertEqual(self.customer.trust_score, reliable.score)
         self.assertEqual(self.customer.trust_snapshot_id, reliable)
         self.assertIn("Obligation compliance", self.customer.trust_breakdown)
+
+    def test_a_company_scored_by_another_worker_is_skipped(self):
+        with db_connect(self.env.cr.dbname).cursor() as worker:
+            self.assertTrue(batch_runner.try_lock(worker, "trust", self.env.company.id))
+            skipped = self.Snapshot.recompute_trust([self.customer.id])
+            worker.rollback()
+        self.assertEqual(skipped, {"computed": 0, "companies": 0})
+        self.assertFalse(self._current(self.customer))
+        self.assertEqual(
+            self.Snapshot.recompute_trust([self.customer.id]),
+            {"computed": 1, "companies": 1},
+        )
 
     def test_history_keeps_one_snapshot_per_day(self):
         with freeze_time("2026-06-14"):

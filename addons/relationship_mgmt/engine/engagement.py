@@ -13,6 +13,17 @@ from datetime import datetime, time, timedelta
 
 from odoo.tools import SQL
 
+from .signals import (
+    LATENESS_PENALTY_PER_DAY,
+    MAX_LATENESS_PENALTY,
+    OPEN_DISPUTE_PENALTY,
+    PAID_ON_TIME,
+    array_literal,
+    days_late,
+    invoice_payments,
+    is_profiled,
+)
+
 COMPONENTS = (
     "recency",
     "frequency",
@@ -31,11 +42,9 @@ RANKED_COMPONENTS = {
     "interaction": ("interaction_count", False),
 }
 QUANTILES = [i / 100 for i in range(101)]
-# Points a customer loses on the payment component (see payment_component()).
-MAX_LATENESS_PENALTY = 30.0
+# Points a customer loses on the payment component while anything is overdue
+# (see payment_component(); the lateness penalty is shared with trust).
 OVERDUE_PENALTY = 20.0
-# Points a customer loses on the service component per open dispute.
-DISPUTE_PENALTY = 25.0
 
 # The temporary tables of one recompute (one database session at a time: the
 # caller holds the company's advisory lock).
@@ -56,27 +65,10 @@ RFM_SEGMENTS = [
 ]
 
 
-def excluded_partners_query():
-    """The partners never profiled, as a subquery of ids: the companies' own
-    (internal documents), the internal users' (colleagues, not customers,
-    whatever they buy) and the customers who asked not to be
-    (``relationship_no_profiling``). Every entry point filters with it."""
-    return SQL(
-        "SELECT partner_id FROM res_company UNION "
-        "SELECT partner_id FROM res_users WHERE NOT share UNION "
-        "SELECT id FROM res_partner WHERE relationship_no_profiling"
-    )
-
-
-def excluded_partner_ids(cr):
-    """The ids of ``excluded_partners_query``."""
-    cr.execute(excluded_partners_query())
-    return {row[0] for row in cr.fetchall()}
-
-
 def population_ids(cr, company_id):
     """Commercial partners with a sale order or a customer invoice in the
-    company, except the excluded partners (``excluded_partners_query``)."""
+    company, except the companies' own partners (internal documents) and the
+    customers who asked not to be profiled."""
     cr.execute(
         SQL(
             """
@@ -92,24 +84,14 @@ def population_ids(cr, company_id):
                    AND am.move_type IN ('out_invoice', 'out_refund')
                    AND am.commercial_partner_id IS NOT NULL
             ) customers
-             WHERE customer_id NOT IN (%(excluded)s)
+             WHERE %(profiled)s
              ORDER BY 1
             """,
             company_id=company_id,
-            excluded=excluded_partners_query(),
+            profiled=is_profiled(SQL("customer_id"), customers=True),
         )
     )
     return [row[0] for row in cr.fetchall()]
-
-
-def array_literal(values):
-    """``values`` (numbers or None) as one PostgreSQL array literal
-    (``'{1,2,NULL}'``), to cast in the query (``%s::int[]``). A list parameter
-    becomes ``ARRAY[...]`` with one constant per element, several times slower
-    to parse and plan for the tens of thousands of customers of a full run;
-    the literal is one constant."""
-    items = ("NULL" if value is None else str(value) for value in values)
-    return "{" + ",".join(items) + "}"
 
 
 def partner_filter(column, partner_ids):
@@ -187,14 +169,14 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
         )
         keep = SQL(
             """
-            %(partner)s NOT IN (%(excluded)s)
+            %(profiled)s
             AND %(partner)s NOT IN (
                 SELECT partner_id FROM relationship_engagement
                  WHERE company_id = %(company_id)s AND %(written)s
             )
             """,
             partner=partner,
-            excluded=excluded_partners_query(),
+            profiled=is_profiled(partner, customers=True),
             company_id=company_id,
             written=SQL("FALSE") if since is None else SQL("date_raw >= %s", since),
         )
@@ -248,46 +230,40 @@ def payment_signals(company_id, partner_ids, date_from, today, excluded_move_ids
     paid on time, how late the others were on average (paid late, or still
     open past their due date), and the open overdue amount in company currency.
 
-    The payment date of an invoice is the latest reconciliation date of its
-    receivable (payment term) lines. ``excluded_move_ids`` are left out (e.g.
+    Paid on time and the payment date are those of ``signals`` (shared with
+    trust and obligations). ``excluded_move_ids`` are left out (e.g.
     invoices under an open dispute).
     """
+    invoices = invoice_payments(
+        SQL(
+            """
+            am.company_id = %(company_id)s
+            AND %(partner_filter)s
+            AND am.id != ALL(%(excluded)s::int[])
+            AND (am.invoice_date_due >= %(date_from)s
+                 OR am.payment_state IN ('not_paid', 'partial'))
+            """,
+            company_id=company_id,
+            partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
+            excluded=list(excluded_move_ids),
+            date_from=date_from,
+        ),
+        columns={
+            "commercial_partner_id": SQL("am.commercial_partner_id"),
+            "amount_residual_signed": SQL("am.amount_residual_signed"),
+        },
+    )
     return SQL(
         """
-        WITH inv AS (
-            SELECT am.commercial_partner_id, am.invoice_date_due,
-                   am.amount_residual_signed,
-                   am.payment_state IN ('paid', 'in_payment') AS is_paid,
-                   MAX(apr.max_date) AS paid_date
-              FROM account_move am
-              JOIN account_move_line aml
-                ON aml.move_id = am.id AND aml.display_type = 'payment_term'
-              LEFT JOIN account_partial_reconcile apr
-                ON apr.debit_move_id = aml.id
-             WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
-               AND am.move_type = 'out_invoice'
-               AND am.payment_state != 'reversed'
-               AND %(partner_filter)s
-               AND am.invoice_date_due IS NOT NULL
-               AND am.id != ALL(%(excluded)s::int[])
-               AND (am.invoice_date_due >= %(date_from)s
-                    OR am.payment_state IN ('not_paid', 'partial'))
-             GROUP BY am.id
-        ), judged AS (
-            SELECT inv.commercial_partner_id,
-                   inv.is_paid
-                       AND COALESCE(inv.paid_date, inv.invoice_date_due)
-                           <= inv.invoice_date_due AS on_time,
-                   CASE WHEN inv.is_paid
-                        THEN COALESCE(inv.paid_date, inv.invoice_date_due)
-                        ELSE %(today)s::date
-                   END - inv.invoice_date_due AS days_late,
-                   CASE WHEN NOT inv.is_paid AND inv.invoice_date_due < %(today)s
-                        THEN inv.amount_residual_signed ELSE 0.0
+        WITH inv AS (%(invoices)s), judged AS (
+            SELECT commercial_partner_id,
+                   %(on_time)s AS on_time,
+                   %(days_late)s AS days_late,
+                   CASE WHEN NOT is_paid AND due < %(today)s
+                        THEN amount_residual_signed ELSE 0.0
                    END AS overdue
               FROM inv
-             WHERE inv.is_paid OR inv.invoice_date_due < %(today)s
+             WHERE is_paid OR due < %(today)s
         )
         SELECT commercial_partner_id AS partner_id,
                COUNT(*) AS due_count,
@@ -298,11 +274,10 @@ def payment_signals(company_id, partner_ids, date_from, today, excluded_move_ids
           FROM judged
          GROUP BY commercial_partner_id
         """,
-        company_id=company_id,
-        partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
-        date_from=date_from,
+        invoices=invoices,
+        on_time=PAID_ON_TIME,
+        days_late=days_late(today),
         today=today,
-        excluded=list(excluded_move_ids),
     )
 
 
@@ -389,7 +364,7 @@ def payment_component(due, on_time, avg_days_late, overdue):
         """
         GREATEST(0, LEAST(100,
             100.0 * %(on_time)s / %(due)s
-            - LEAST(%(max_late)s, COALESCE(%(late)s, 0)::numeric / 2)
+            - LEAST(%(max_late)s, COALESCE(%(late)s, 0)::numeric * %(per_day)s::numeric)
             - CASE WHEN %(overdue)s > 0 THEN %(overdue_penalty)s ELSE 0 END
         ))
         """,
@@ -398,6 +373,7 @@ def payment_component(due, on_time, avg_days_late, overdue):
         late=avg_days_late,
         overdue=overdue,
         max_late=MAX_LATENESS_PENALTY,
+        per_day=LATENESS_PENALTY_PER_DAY,
         overdue_penalty=OVERDUE_PENALTY,
     )
     return SQL("CASE WHEN %s > 0 THEN %s END", due, round_tenth(value))
@@ -411,7 +387,7 @@ def service_component(open_disputes):
         "CASE WHEN %(count)s IS NOT NULL "
         "THEN GREATEST(0, 100 - %(penalty)s * %(count)s)::numeric END",
         count=open_disputes,
-        penalty=DISPUTE_PENALTY,
+        penalty=OPEN_DISPUTE_PENALTY,
     )
 
 

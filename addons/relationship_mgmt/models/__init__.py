@@ -21,7 +21,6 @@ from . import relationship_program
 from . import relationship_program_step
 from . import relationship_program_enrolment
 from . import relationship_program_enrolment_line
-from . import relationship_satisfaction_program
 from . import res_partner_program
 from . import sale_order_program
 from . import stock_picking_program

@@ -1,6 +1,5 @@
 import json
 import logging
-import threading
 
 from babel.dates import get_month_names
 
@@ -10,13 +9,12 @@ from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date, split_every
 
 from ..engine import analytics as engine
-from ..engine import bulk
-from ..engine.engagement import RFM_SEGMENTS, excluded_partner_ids
+from ..engine.engagement import RFM_SEGMENTS
+from ..engine.signals import excluded_partner_ids
+from ..tools import batch_runner, bulk
 
 _logger = logging.getLogger(__name__)
 
-# PostgreSQL advisory lock taken per company while its analytics refresh.
-ANALYTICS_LOCK_KEY = 72_410_302
 CHURN_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 # Stored analytics, in the order engine.customer_analytics() returns them,
 # with their SQL types for the bulk load.
@@ -404,31 +402,23 @@ class RelationshipAnalytics(models.Model):
             raise AccessError(
                 self.env._("Only Relationships managers may refresh the analytics.")
             )
-        result = {"customers": 0, "companies": [], "skipped_companies": []}
-        for company in self.env.companies:
-            counts = self._refresh_company(company)
-            if counts is None:
-                result["skipped_companies"].append(company.id)
-                continue
-            result["companies"].append(company.id)
-            result["customers"] += counts["customers"]
-        return result
+        return batch_runner.run_companies(
+            self.env,
+            "analytics",
+            self.env.companies,
+            lambda run: self._analytics_refresh(run.company),
+            totals=("customers",),
+        )
 
     @api.model
     def action_refresh_all(self):
         result = self.refresh_analytics()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Customer analytics refreshed"),
-                "message": self.env._(
-                    "%(count)s customers analysed.", count=result["customers"]
-                ),
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return batch_runner.notification(
+            self.env,
+            self.env._("Customer analytics refreshed"),
+            self.env._("%(count)s customers analysed.", count=result["customers"]),
+            result,
+        )
 
     # ------------------------------------------------------------------
     # Crons
@@ -437,11 +427,13 @@ class RelationshipAnalytics(models.Model):
     @api.model
     def _cron_refresh_all(self):
         """Nightly, after the engagement recompute: every company."""
-        may_commit = not getattr(threading.current_thread(), "testing", False)
-        for company in self.env["res.company"].search([]):
-            self._refresh_company(company)
-            if may_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        batch_runner.run_companies(
+            self.env,
+            "analytics",
+            self.env["res.company"].search([]),
+            lambda run: self._analytics_refresh(run.company),
+            options=batch_runner.BatchOptions(commit=batch_runner.may_commit()),
+        )
 
     # ------------------------------------------------------------------
     # The computation
@@ -454,18 +446,15 @@ class RelationshipAnalytics(models.Model):
         (``_analytics_rows``). The report view spreads the stored monthly
         expected purchases. Returns the counts, or None while another refresh
         of the company runs."""
-        cr = self.env.cr
-        self.env.flush_all()
-        cr.execute(
-            SQL(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                ANALYTICS_LOCK_KEY,
-                company.id,
-            )
+        return batch_runner.run_company(
+            self.env,
+            "analytics",
+            company,
+            lambda run: self._analytics_refresh(company, as_of, batch_size),
         )
-        if not cr.fetchone()[0]:
-            _logger.info("Analytics of %s are being refreshed elsewhere", company.name)
-            return None
+
+    def _analytics_refresh(self, company, as_of=None, batch_size=20000):
+        cr = self.env.cr
         as_of = as_of or fields.Date.context_today(self.with_company(company))
         horizon = company.analytics_horizon_months
         rhythms = engine.order_rhythm(cr, company.id, as_of)

@@ -1,6 +1,6 @@
 import logging
-import threading
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
 
@@ -10,7 +10,8 @@ from odoo.tools import SQL, format_amount
 from odoo.tools.sql import create_index
 
 from ..engine import engagement as engine
-from ..engine import rpc
+from ..engine import signals
+from ..tools import batch_runner, rpc
 
 _logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ TIERS = [
 ]
 # Key of the PostgreSQL advisory lock taken per company while its scores are
 # recomputed (second key: the company id).
-ENGAGEMENT_LOCK_KEY = 72_410_301
+ENGAGEMENT_LOCK_KEY = batch_runner.LOCK_KEYS["engagement"]
 RAW_COLUMNS = (
     "last_order_date",
     "days_since_last_order",
@@ -41,6 +42,17 @@ RAW_COLUMNS = (
 )
 # RFM quintiles and segment, stored beside the score (see engine.rfm_segment()).
 RFM_COLUMNS = ("rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which customers of a company a recompute scores (see
+    ``_recompute_company``)."""
+
+    partner_ids: tuple = ()
+    full: bool = False
+    marked_only: bool = False
+    create_new: bool = False
 
 
 class RelationshipEngagement(models.Model):
@@ -384,23 +396,24 @@ class RelationshipEngagement(models.Model):
                     "customer."
                 )
             )
-        result = {"computed": 0, "new": 0, "companies": [], "skipped_companies": []}
-        for company in self.env.companies:
+
+        def work(run):
             if partners is None:
-                counts = self._recompute_company(company, full=True)
+                scope = Scope(full=True)
             else:
-                counts = self._recompute_company(
-                    company,
-                    partner_ids=partners.ids,
-                    create_new=company == self.env.company,
+                scope = Scope(
+                    partner_ids=tuple(partners.ids),
+                    create_new=run.company == self.env.company,
                 )
-            if counts is None:
-                result["skipped_companies"].append(company.id)
-                continue
-            result["companies"].append(company.id)
-            result["computed"] += counts["computed"]
-            result["new"] += counts["new"]
-        return result
+            return self._recompute_company_locked(run, scope)
+
+        return batch_runner.run_companies(
+            self.env,
+            "engagement",
+            self.env.companies,
+            work,
+            totals=("computed", "new"),
+        )
 
     def action_recompute(self):
         """Recompute the selected engagement records (button, list action)."""
@@ -421,25 +434,17 @@ class RelationshipEngagement(models.Model):
     def _engagement_recompute_notification(self, result, next_action):
         """The notification telling a user what a recompute did
         (``recompute_engagement``'s result), then ``next_action``."""
-        message = self.env._(
-            "Customers scored: %(count)s (%(new)s new).",
-            count=result["computed"],
-            new=result["new"],
+        return batch_runner.notification(
+            self.env,
+            self.env._("Engagement recomputed"),
+            self.env._(
+                "Customers scored: %(count)s (%(new)s new).",
+                count=result["computed"],
+                new=result["new"],
+            ),
+            result,
+            next_action=next_action,
         )
-        if result["skipped_companies"]:
-            message += " " + self.env._(
-                "Some companies were skipped: a recompute is already running."
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Engagement recomputed"),
-                "message": message,
-                "type": "warning" if result["skipped_companies"] else "success",
-                "next": next_action,
-            },
-        }
 
     # ------------------------------------------------------------------
     # Marking for incremental recompute (called by sale/account hooks)
@@ -462,14 +467,14 @@ class RelationshipEngagement(models.Model):
                 SELECT p, c, 'new', TRUE, %(uid)s, NOW() AT TIME ZONE 'UTC',
                        %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM unnest(%(partners)s::int[], %(companies)s::int[]) AS v(p, c)
-                 WHERE v.p NOT IN (%(excluded)s)
+                 WHERE %(profiled)s
                 ON CONFLICT (partner_id, company_id)
                 DO UPDATE SET needs_recompute = TRUE
                 """,
                 uid=self.env.uid,
+                profiled=signals.is_profiled(SQL("v.p"), customers=True),
                 partners=list(partner_ids),
                 companies=list(company_ids),
-                excluded=engine.excluded_partners_query(),
             )
         )
         self.invalidate_model(["needs_recompute"])
@@ -491,7 +496,7 @@ class RelationshipEngagement(models.Model):
         commit, so an interrupted run resumes where it stopped."""
         for company in self.env["res.company"].search([]):
             self.with_company(company)._recompute_company(
-                company, full=True, commit=self._engagement_may_commit()
+                company, full=True, commit=batch_runner.may_commit()
             )
             self._purge_snapshots(company)
 
@@ -506,16 +511,12 @@ class RelationshipEngagement(models.Model):
         company_ids = [row[0] for row in self.env.cr.fetchall()]
         for company in self.env["res.company"].browse(company_ids):
             self.with_company(company)._recompute_company(
-                company, marked_only=True, commit=self._engagement_may_commit()
+                company, marked_only=True, commit=batch_runner.may_commit()
             )
 
     # ------------------------------------------------------------------
     # The computation
     # ------------------------------------------------------------------
-
-    @api.model
-    def _engagement_may_commit(self):
-        return not getattr(threading.current_thread(), "testing", False)
 
     @api.model
     def _engagement_partners_from_ids(self, partner_ids):
@@ -543,46 +544,24 @@ class RelationshipEngagement(models.Model):
           for them when they have documents in the company, or ``create_new``).
 
         Returns ``{"computed": n, "new": n}`` or None when another recompute of
-        the company holds its lock.
+        the company holds its lock (see ``tools/batch_runner.py``).
         """
-        cr = self.env.cr
-        # Raw SQL below reads documents and writes scores: flush pending ORM
-        # writes first so the SQL sees them.
-        self.env.flush_all()
-        cr.execute(
-            SQL("SELECT pg_try_advisory_lock(%s, %s)", ENGAGEMENT_LOCK_KEY, company.id)
+        scope = Scope(
+            partner_ids=tuple(partner_ids or ()),
+            full=full,
+            marked_only=marked_only,
+            create_new=create_new,
         )
-        if not cr.fetchone()[0]:
-            _logger.info(
-                "Engagement of %s is being recomputed elsewhere: skipped", company.name
-            )
-            return None
-        args = (company, partner_ids, full, marked_only, create_new, commit, batch_size)
-        try:
-            if commit:
-                return self._recompute_company_locked(*args)
-            # A failure rolls back to here, leaving the transaction usable to
-            # release the lock below.
-            with cr.savepoint():
-                return self._recompute_company_locked(*args)
-        except Exception:
-            if commit:
-                # The batches written so far are committed (the next run
-                # resumes after them); the rest is undone so that the lock,
-                # which outlives transactions, can be released.
-                cr.rollback()
-            raise
-        finally:
-            cr.execute(
-                SQL(
-                    "SELECT pg_advisory_unlock(%s, %s)", ENGAGEMENT_LOCK_KEY, company.id
-                )
-            )
-            self.invalidate_model()
+        return batch_runner.run_company(
+            self.env,
+            "engagement",
+            company,
+            lambda run: self._recompute_company_locked(run, scope),
+            batch_runner.BatchOptions(commit=commit, batch_size=batch_size),
+        )
 
-    def _recompute_company_locked(
-        self, company, partner_ids, full, marked_only, create_new, commit, batch_size
-    ):
+    def _recompute_company_locked(self, run, scope):
+        company = run.company
         cr = self.env.cr
         now = fields.Datetime.now()
         today = fields.Date.context_today(self.with_company(company))
@@ -591,7 +570,7 @@ class RelationshipEngagement(models.Model):
         # of the company.
         pool_filter = SQL("TRUE")
         since = None
-        if full:
+        if scope.full:
             # A full run scores the company's population and ranks it against
             # itself. Resuming an interrupted run, it reads only the customers
             # not written since that run started, and ranks them with those.
@@ -601,7 +580,7 @@ class RelationshipEngagement(models.Model):
             if not since:
                 company.sudo().engagement_run_started_at = now  # sudo: run state
                 company.flush_recordset(["engagement_run_started_at"])
-        elif marked_only:
+        elif scope.marked_only:
             cr.execute(
                 SQL(
                     "SELECT partner_id FROM relationship_engagement "
@@ -612,8 +591,8 @@ class RelationshipEngagement(models.Model):
             )
             target = [row[0] for row in cr.fetchall()]
         else:
-            wanted = sorted(set(partner_ids))
-            if create_new:
+            wanted = sorted(set(scope.partner_ids))
+            if scope.create_new:
                 target = wanted
             else:
                 population = set(engine.population_ids(cr, company.id))
@@ -628,7 +607,7 @@ class RelationshipEngagement(models.Model):
                 population.update(row[0] for row in cr.fetchall())
                 target = [pid for pid in wanted if pid in population]
         if target is not None:
-            excluded = engine.excluded_partner_ids(cr)
+            excluded = signals.excluded_partner_ids(cr)
             target = [pid for pid in target if pid not in excluded]
 
         counts = {"computed": 0, "new": 0}
@@ -642,30 +621,27 @@ class RelationshipEngagement(models.Model):
                     "date_from": date_from,
                     "since": since,
                     "pool_filter": pool_filter,
-                    "commit": commit,
-                    "batch_size": batch_size,
                 },
+                run,
             )
-        if full:
+        if scope.full:
             self._engagement_reset_departed(company, since)
             company.sudo().engagement_run_started_at = False  # sudo: run state
             company.flush_recordset(["engagement_run_started_at"])
         # The temporary tables live until dropped (batches commit in between);
         # a run that fails leaves them to the next one, which replaces them.
         engine.drop_tables(cr)
-        if commit:
-            cr.commit()  # pylint: disable=invalid-commit
         return counts
 
-    def _engagement_score_and_write(self, company, target, run):
+    def _engagement_score_and_write(self, company, target, run, batch_run):
         """Read the signals of ``target`` (partner ids, or None for the
         company's population, less the customers written since
         ``run["since"]`` when resuming)
         into a temporary table, score them in the database, then write scores,
         tiers, trends and the day's snapshot batch by batch (committing each
-        when ``run["commit"]``), with one ``tier_changed`` event per customer
+        when the run commits), with one ``tier_changed`` event per customer
         whose tier changed. A handful of queries in all, whatever the number of
-        customers."""
+        customers. ``batch_run`` is the company's ``tools.batch_runner.CompanyRun``."""
         cr = self.env.cr
         partner_ids = engine.load_document_signals(
             cr, company.id, target, run["date_from"], since=run["since"]
@@ -700,12 +676,12 @@ class RelationshipEngagement(models.Model):
             )
         )
         counts = {"computed": len(partner_ids), "new": cr.fetchone()[0]}
-        for start in range(0, len(partner_ids), run["batch_size"]):
-            batch = partner_ids[start : start + run["batch_size"]]
-            changed = self._engagement_write_batch(company, batch[0], batch[-1], run)
+        size = batch_run.options.batch_size
+        for start in range(0, len(partner_ids), size):
+            chunk = partner_ids[start : start + size]
+            changed = self._engagement_write_batch(company, chunk[0], chunk[-1], run)
             self._engagement_emit_tier_changes(company, changed)
-            if run["commit"]:
-                cr.commit()  # pylint: disable=invalid-commit
+            batch_run.checkpoint()
         return counts
 
     def _engagement_write_batch(self, company, first, last, run):
@@ -933,19 +909,85 @@ class RelationshipEngagement(models.Model):
         self.env["relationship.engagement.snapshot"].invalidate_model()
 
     # ------------------------------------------------------------------
-    # Hooks other features extend (each one query per batch)
+    # Interaction and satisfaction signals (one query per batch each)
     # ------------------------------------------------------------------
 
     @api.model
     def _engagement_interaction_counts(self, company, partner_ids, date_from):
-        """``{partner_id: count}`` of interactions in the window."""
-        return engine.message_counts(self.env.cr, partner_ids, date_from, company.id)
+        """``{partner_id: count}`` of interactions in the window: chatter
+        messages (counted by the engine) plus logged interactions. An
+        interaction logged from a message the engine already counts for the
+        same customer is not added again; the conditions below mirror
+        ``engine.message_counts``."""
+        counts = engine.message_counts(self.env.cr, partner_ids, date_from, company.id)
+        self.env["relationship.interaction"].flush_model()
+        self.env["mail.message"].flush_model(
+            ["model", "res_id", "message_type", "date", "author_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT i.partner_id, COUNT(*)
+                  FROM relationship_interaction i
+                 WHERE i.partner_id = ANY(%(partner_ids)s::int[])
+                   AND i.company_id = %(company_id)s
+                   AND i.date >= %(date_from)s
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM mail_message m
+                         JOIN res_partner c
+                           ON c.commercial_partner_id = i.partner_id
+                        WHERE m.id = i.message_id
+                          AND m.date >= %(date_from)s
+                          AND ((m.model = 'res.partner' AND m.res_id = c.id
+                                AND m.message_type IN ('email', 'comment')
+                                AND (m.record_company_id IS NULL
+                                     OR m.record_company_id = %(company_id)s))
+                               OR (m.author_id = c.id
+                                   AND m.message_type = 'email'
+                                   AND (m.record_company_id IS NULL
+                                        OR m.record_company_id = %(company_id)s)))
+                   )
+                 GROUP BY 1
+                """,
+                partner_ids=signals.array_literal(partner_ids),
+                company_id=company.id,
+                date_from=datetime.combine(date_from, time.min),
+            )
+        )
+        for partner_id, count in self.env.cr.fetchall():
+            counts[partner_id] = counts.get(partner_id, 0) + count
+        return counts
 
     @api.model
     def _engagement_satisfaction_values(self, company, partner_ids, date_from):
-        """``{partner_id: 0-100}`` satisfaction; partners without feedback are
-        left out (the component then does not apply)."""
-        return {}
+        """``{partner_id: 0-100}`` satisfaction: the average score (CSAT
+        1 → 0 … 5 → 100, NPS 0 → 0 … 10 → 100) of the customer's responses in
+        the window; customers without any response are left out (the
+        component then does not apply)."""
+        self.env["relationship.satisfaction"].flush_model(
+            ["partner_id", "company_id", "date", "score"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id, AVG(score)
+                  FROM relationship_satisfaction
+                 WHERE partner_id = ANY(%(partner_ids)s::int[])
+                   AND company_id = %(company_id)s
+                   AND date >= %(date_from)s
+                 GROUP BY 1
+                """,
+                partner_ids=signals.array_literal(partner_ids),
+                company_id=company.id,
+                date_from=datetime.combine(date_from, time.min),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    # ------------------------------------------------------------------
+    # Hooks relationship_brm extends (disputes)
+    # ------------------------------------------------------------------
 
     @api.model
     def _engagement_open_dispute_counts(self, company, partner_ids):

@@ -1,13 +1,10 @@
-from datetime import datetime, time
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, is_html_empty
+from odoo.tools import is_html_empty
 
-from ..engine import engagement as engine
-from ..engine import rpc
+from ..tools import rpc
 
 CHANNELS = [
     ("email", "Email"),
@@ -405,55 +402,3 @@ class RelationshipInteraction(models.Model):
             return None
         return document.company_id
 
-
-class RelationshipEngagement(models.Model):
-    """The engagement score's interaction component reads logged interactions
-    here, beside the model that feeds it."""
-
-    _inherit = "relationship.engagement"
-
-    @api.model
-    def _engagement_interaction_counts(self, company, partner_ids, date_from):
-        """Chatter messages (counted by the engine) plus logged interactions
-        in the window. An interaction logged from a message the engine already
-        counts for the same customer is not added again; the conditions below
-        mirror ``engine.message_counts``. One query."""
-        counts = super()._engagement_interaction_counts(company, partner_ids, date_from)
-        self.env["relationship.interaction"].flush_model()
-        self.env["mail.message"].flush_model(
-            ["model", "res_id", "message_type", "date", "author_id"]
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT i.partner_id, COUNT(*)
-                  FROM relationship_interaction i
-                 WHERE i.partner_id = ANY(%(partner_ids)s::int[])
-                   AND i.company_id = %(company_id)s
-                   AND i.date >= %(date_from)s
-                   AND NOT EXISTS (
-                       SELECT 1
-                         FROM mail_message m
-                         JOIN res_partner c
-                           ON c.commercial_partner_id = i.partner_id
-                        WHERE m.id = i.message_id
-                          AND m.date >= %(date_from)s
-                          AND ((m.model = 'res.partner' AND m.res_id = c.id
-                                AND m.message_type IN ('email', 'comment')
-                                AND (m.record_company_id IS NULL
-                                     OR m.record_company_id = %(company_id)s))
-                               OR (m.author_id = c.id
-                                   AND m.message_type = 'email'
-                                   AND (m.record_company_id IS NULL
-                                        OR m.record_company_id = %(company_id)s)))
-                   )
-                 GROUP BY 1
-                """,
-                partner_ids=engine.array_literal(partner_ids),
-                company_id=company.id,
-                date_from=datetime.combine(date_from, time.min),
-            )
-        )
-        for partner_id, count in self.env.cr.fetchall():
-            counts[partner_id] = counts.get(partner_id, 0) + count
-        return counts

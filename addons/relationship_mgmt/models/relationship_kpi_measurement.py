@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import kpi as kpi_engine
-from ..engine import rpc
+from ..tools import rpc
 from .relationship_engagement import TIERS
 from .relationship_kpi_target import COMPARISONS
 

@@ -1,17 +1,14 @@
 import logging
-import threading
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
 
 from ..engine import crosssell as engine
-from ..engine.engagement import excluded_partner_ids
+from ..engine.signals import excluded_partner_ids
+from ..tools import batch_runner
 
 _logger = logging.getLogger(__name__)
 
-# PostgreSQL advisory lock taken per company while its cross-sell mining runs.
-CROSSSELL_LOCK_KEY = 72_410_303
 AFFINITY_KINDS = [("product", "Products"), ("category", "Product categories")]
 
 
@@ -179,41 +176,35 @@ class RelationshipProductAffinity(models.Model):
                     "recommendations."
                 )
             )
-        result = {
-            "rules": 0,
-            "recommendations": 0,
-            "companies": [],
-            "skipped_companies": [],
-        }
-        for company in self.env.companies:
+
+        def work(run):
             # sudo: the caller manages relationships of this company; the rules
             # and recommendations are computed rows no user writes by hand.
-            counts = self.sudo()._refresh_company(company)
-            if counts is None:
-                result["skipped_companies"].append(company.id)
-                continue
-            result["companies"].append(company.id)
-            result["rules"] += counts["product_rules"] + counts["category_rules"]
-            result["recommendations"] += counts["recommendations"]
-        return result
+            counts = self.sudo()._crosssell_mine(run.company)
+            counts["rules"] = counts["product_rules"] + counts["category_rules"]
+            return counts
+
+        return batch_runner.run_companies(
+            self.env,
+            "crosssell",
+            self.env.companies,
+            work,
+            totals=("rules", "recommendations"),
+        )
 
     @api.model
     def action_refresh_all(self):
         result = self.refresh_crosssell()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Cross-sell recomputed"),
-                "message": self.env._(
-                    "%(rules)s affinity rules, %(recommendations)s recommendations.",
-                    rules=result["rules"],
-                    recommendations=result["recommendations"],
-                ),
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return batch_runner.notification(
+            self.env,
+            self.env._("Cross-sell recomputed"),
+            self.env._(
+                "%(rules)s affinity rules, %(recommendations)s recommendations.",
+                rules=result["rules"],
+                recommendations=result["recommendations"],
+            ),
+            result,
+        )
 
     # ------------------------------------------------------------------
     # Crons
@@ -222,11 +213,13 @@ class RelationshipProductAffinity(models.Model):
     @api.model
     def _cron_refresh_all(self):
         """Nightly, after the customer analytics: every company."""
-        may_commit = not getattr(threading.current_thread(), "testing", False)
-        for company in self.env["res.company"].search([]):
-            self._refresh_company(company)
-            if may_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        batch_runner.run_companies(
+            self.env,
+            "crosssell",
+            self.env["res.company"].search([]),
+            lambda run: self._crosssell_mine(run.company),
+            options=batch_runner.BatchOptions(commit=batch_runner.may_commit()),
+        )
 
     # ------------------------------------------------------------------
     # The computation
@@ -238,18 +231,15 @@ class RelationshipProductAffinity(models.Model):
         rebuild its open recommendations: a few statements for the whole
         company. Returns the counts, or None while another run of the company
         holds its lock."""
-        cr = self.env.cr
-        self.env.flush_all()
-        cr.execute(
-            SQL(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                CROSSSELL_LOCK_KEY,
-                company.id,
-            )
+        return batch_runner.run_company(
+            self.env,
+            "crosssell",
+            company,
+            lambda run: self._crosssell_mine(company, as_of),
         )
-        if not cr.fetchone()[0]:
-            _logger.info("Cross-sell of %s is being mined elsewhere", company.name)
-            return None
+
+    def _crosssell_mine(self, company, as_of=None):
+        cr = self.env.cr
         as_of = as_of or fields.Date.context_today(self.with_company(company))
         customers = engine.load_history(
             cr,

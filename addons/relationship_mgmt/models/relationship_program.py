@@ -4,8 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..engine import rpc
 from ..engine.engagement import RFM_SEGMENTS
+from ..tools import rpc
 from .relationship_engagement import TIERS
 
 TRIGGERS = [

@@ -1,9 +1,10 @@
 import logging
-import threading
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from ..tools import batch_runner
 
 _logger = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ class RelationshipProgramEnrolmentLine(models.Model):
 
         :return: number of lines processed
         """
-        testing = getattr(threading.current_thread(), "testing", False)
+        commit = batch_runner.may_commit()
         now = fields.Datetime.now()
         processed = []
         while True:
@@ -237,7 +238,7 @@ class RelationshipProgramEnrolmentLine(models.Model):
             processed += lines.ids
             lines._run()
             self.env.flush_all()
-            if not testing:  # pragma: no cover - tests never commit
+            if commit:  # pragma: no cover - tests never commit
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         _logger.info("Post-sale programs: %s due steps processed", len(processed))
         return len(processed)

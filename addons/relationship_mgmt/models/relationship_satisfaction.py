@@ -1,12 +1,8 @@
 import logging
 from collections import defaultdict
-from datetime import datetime, time
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
-
-from ..engine import engagement as engine
 
 _logger = logging.getLogger(__name__)
 
@@ -64,6 +60,14 @@ class RelationshipSatisfaction(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
+    )
+    # Answers to a post-sale program's survey count for the program.
+    program_id = fields.Many2one(
+        "relationship.program",
+        string="Post-sale Program",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="set null",
     )
     rating_id = fields.Many2one(
         "rating.rating",
@@ -225,7 +229,21 @@ class RelationshipSatisfaction(models.Model):
             vals = self._survey_answer_vals(user_input, company)
             if vals:
                 vals_list.append(vals)
-        return self.create(vals_list)
+        responses = self.create(vals_list)
+        # Answers to a program's survey count for the program.
+        lines = self.env["relationship.program.enrolment.line"].search(
+            [("survey_user_input_id", "in", responses.survey_user_input_id.ids)]
+        )
+        by_program = {}
+        for line in lines:
+            by_program.setdefault(line.program_id, set()).add(
+                line.survey_user_input_id.id
+            )
+        for program, input_ids in by_program.items():
+            responses.filtered(
+                lambda r, ids=input_ids: r.survey_user_input_id.id in ids
+            ).program_id = program
+        return responses
 
     @api.model
     def _survey_answer_vals(self, user_input, company):
@@ -381,39 +399,3 @@ class RelationshipSatisfaction(models.Model):
         responses = self._import_ratings(self.env["rating.rating"].browse(ids))
         _logger.info("Recorded %s satisfaction responses from ratings", len(responses))
         return responses
-
-
-class RelationshipEngagement(models.Model):
-    """The engagement score's satisfaction component reads the responses
-    here, beside the model that feeds it."""
-
-    _inherit = "relationship.engagement"
-
-    @api.model
-    def _engagement_satisfaction_values(self, company, partner_ids, date_from):
-        """Average 0-100 score (CSAT 1 → 0 … 5 → 100, NPS 0 → 0 … 10 → 100)
-        of the customer's responses in the window; customers without any
-        response are left out. One query."""
-        values = super()._engagement_satisfaction_values(
-            company, partner_ids, date_from
-        )
-        self.env["relationship.satisfaction"].flush_model(
-            ["partner_id", "company_id", "date", "score"]
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT partner_id, AVG(score)
-                  FROM relationship_satisfaction
-                 WHERE partner_id = ANY(%(partner_ids)s::int[])
-                   AND company_id = %(company_id)s
-                   AND date >= %(date_from)s
-                 GROUP BY 1
-                """,
-                partner_ids=engine.array_literal(partner_ids),
-                company_id=company.id,
-                date_from=datetime.combine(date_from, time.min),
-            )
-        )
-        values.update(self.env.cr.fetchall())
-        return values

@@ -3,7 +3,7 @@ import json
 from odoo import Command, models
 from odoo.exceptions import AccessError, UserError
 
-from ..engine import rpc
+from ..tools import rpc
 
 # Models holding relationship data about a customer, with the field naming the
 # (commercial) customer. relationship_brm and other addons extend the list by

@@ -1,8 +1,8 @@
 from odoo import models
 from odoo.exceptions import AccessError, UserError
 
-from ..engine import rpc
-from ..engine.rpc import iso, reason_dicts
+from ..tools import rpc
+from ..tools.rpc import iso, reason_dicts
 
 # Partners one summary call reads at most: a client pages through more.
 SUMMARY_LIMIT = 1000

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
-from ..engine import rpc
+from ..tools import rpc
 from .common import TODAY
 from .test_program import ProgramCommon
 
