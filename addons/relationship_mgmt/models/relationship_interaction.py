@@ -401,4 +401,3 @@ class RelationshipInteraction(models.Model):
         if "company_id" not in document._fields or not document.exists():
             return None
         return document.company_id
-
