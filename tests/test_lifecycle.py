@@ -29,6 +29,59 @@ modules.button_immediate_uninstall()
 env.cr.commit()
 """
 TABLES = ("relationship_engagement", "relationship_engagement_snapshot")
+# Rows each analysis screen lists right after the demo install (the batches
+# run at its end): {name: SQL count}.
+DEMO_ANALYSES = {
+    "scored customers": "SELECT COUNT(*) FROM relationship_engagement"
+    " WHERE tier != 'new'",
+    "engagement snapshots": "SELECT COUNT(*) FROM relationship_engagement_snapshot",
+    "customer analytics": "SELECT COUNT(*) FROM relationship_analytics",
+    "recommendations": "SELECT COUNT(*) FROM relationship_recommendation",
+    "product affinity": "SELECT COUNT(*) FROM relationship_product_affinity",
+    "trust snapshots": "SELECT COUNT(*) FROM relationship_trust_snapshot",
+    "program enrolments": "SELECT COUNT(*) FROM relationship_program_enrolment",
+    "manual programs": "SELECT COUNT(*) FROM relationship_program"
+    " WHERE trigger = 'manual' AND active",
+    "obligation periods met": "SELECT COUNT(*) FROM relationship_obligation_period"
+    " WHERE status = 'met'",
+    "obligation periods at risk": "SELECT COUNT(*)"
+    " FROM relationship_obligation_period WHERE status = 'at_risk'",
+    "obligation periods breached": "SELECT COUNT(*)"
+    " FROM relationship_obligation_period WHERE status = 'breached'",
+    "orders under agreements": "SELECT COUNT(*) FROM sale_order"
+    " WHERE agreement_id IS NOT NULL AND state = 'sale'",
+    "disputes of the portal demo customer": "SELECT COUNT(*)"
+    " FROM relationship_dispute d JOIN ir_model_data x ON x.res_id = d.partner_id"
+    " AND x.model = 'res.partner' AND x.module = 'base'"
+    " AND x.name = 'partner_demo_portal'",
+    # The engagement ran after relationship_brm: it sees the disputes.
+    "customers scored with open disputes": "SELECT COUNT(*)"
+    " FROM relationship_engagement WHERE open_dispute_count > 0",
+    "KPI measurements": "SELECT COUNT(*) FROM relationship_kpi_measurement",
+    "posted customer invoices not reversed": "SELECT COUNT(*) FROM account_move"
+    " WHERE move_type = 'out_invoice' AND state = 'posted'"
+    " AND payment_state NOT IN ('reversed', 'invoicing_legacy')",
+}
+# Figures that must not show in the demo: {name: SQL count, expected 0}.
+DEMO_WRONG_FIGURES = {
+    "revenue 0 with a positive lifetime value": "SELECT COUNT(*)"
+    " FROM relationship_analytics WHERE COALESCE(revenue_to_date, 0) = 0"
+    " AND COALESCE(predicted_revenue, 0) > 0",
+    "negative margin without revenue": "SELECT COUNT(*) FROM relationship_analytics"
+    " WHERE margin_to_date < 0 AND COALESCE(revenue_to_date, 0) <= 0",
+    "internal users or own companies scored": "SELECT COUNT(*)"
+    " FROM relationship_engagement WHERE partner_id IN ("
+    " SELECT partner_id FROM res_users WHERE NOT share"
+    " UNION SELECT partner_id FROM res_company)",
+}
+
+
+def demo_figures(database):
+    """``({analysis: rows}, {wrong figure: rows})`` of a demo database."""
+    return (
+        {name: query(database, sql)[0][0] for name, sql in DEMO_ANALYSES.items()},
+        {name: query(database, sql)[0][0] for name, sql in DEMO_WRONG_FIGURES.items()},
+    )
 
 
 @dataclass
@@ -58,6 +111,7 @@ def module_states(database):
 class Lifecycle:
     database: str
     steps: dict  # {step name: Step}, in the order they ran
+    demo: tuple = ()  # demo_figures() right after the install
 
     def step(self, name):
         if name not in self.steps:
@@ -86,6 +140,8 @@ def lifecycle():
             result.steps[name] = Step(
                 run.returncode, run.stdout, module_states(database)
             )
+            if name == "install" and not run.returncode:
+                result.demo = demo_figures(database)
             if run.returncode:
                 break
         yield result
@@ -101,6 +157,13 @@ def test_install_with_demo_data(lifecycle):
         [MODULES],
     )
     assert demo == [(True,)]
+
+
+def test_demo_install_fills_every_analysis_with_right_figures(lifecycle):
+    lifecycle.step("install").check("installed")
+    analyses, wrong = lifecycle.demo
+    assert [name for name, rows in analyses.items() if not rows] == []
+    assert wrong == dict.fromkeys(DEMO_WRONG_FIGURES, 0)
 
 
 def test_upgrade(lifecycle):

@@ -59,5 +59,6 @@
     "demo": [
         "demo/relationship_agreement_demo.xml",
         "demo/relationship_dispute_demo.xml",
+        "demo/relationship_demo_documents.xml",
     ],
 }

@@ -62,8 +62,8 @@
     "demo": [
         "demo/relationship_interaction_demo.xml",
         "demo/relationship_satisfaction_demo.xml",
-        "demo/res_partner_demo.xml",
         "demo/relationship_program_demo.xml",
+        "demo/relationship_demo_history.xml",
     ],
     "assets": {
         "web.assets_tests": [

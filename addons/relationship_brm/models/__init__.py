@@ -24,3 +24,4 @@ from . import stock_picking
 from . import res_company
 from . import sale_order_dispute
 from . import relationship_kpi_measurement
+from . import relationship_demo

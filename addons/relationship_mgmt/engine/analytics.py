@@ -154,15 +154,26 @@ def line_patterns(cr, company_id, as_of):
 
 def invoiced_values(cr, company_id, as_of):
     """Per commercial partner: untaxed revenue invoiced up to ``as_of`` net of
-    refunds, and the refunded amount (positive), in company currency."""
+    refunds, the refunded amount (positive), and the part of it that refunds
+    sale orders (credit note lines linked to order lines, as the reversal of
+    an order's invoice leaves them), in company currency."""
     cr.execute(
         SQL(
             """
             SELECT am.commercial_partner_id,
                    SUM(am.amount_untaxed_signed),
                    -SUM(am.amount_untaxed_signed)
-                       FILTER (WHERE am.move_type = 'out_refund')
+                       FILTER (WHERE am.move_type = 'out_refund'),
+                   SUM(ordered.amount) FILTER (WHERE am.move_type = 'out_refund')
               FROM account_move am
+              LEFT JOIN LATERAL (
+                   SELECT SUM(aml.balance) AS amount
+                     FROM account_move_line aml
+                    WHERE aml.move_id = am.id
+                      AND aml.display_type = 'product'
+                      AND EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel
+                                   WHERE rel.invoice_line_id = aml.id)
+                   ) ordered ON am.move_type = 'out_refund'
              WHERE am.company_id = %(company_id)s
                AND am.state = 'posted'
                AND am.move_type IN ('out_invoice', 'out_refund')
@@ -175,8 +186,12 @@ def invoiced_values(cr, company_id, as_of):
         )
     )
     return {
-        customer_id: {"revenue": revenue or 0.0, "refunds": refunds or 0.0}
-        for customer_id, revenue, refunds in cr.fetchall()
+        customer_id: {
+            "revenue": revenue or 0.0,
+            "refunds": refunds or 0.0,
+            "order_refunds": order_refunds or 0.0,
+        }
+        for customer_id, revenue, refunds, order_refunds in cr.fetchall()
     }
 
 
@@ -453,7 +468,9 @@ def customer_analytics(
     revenue = invoiced.get("revenue", 0.0)
     refunds = invoiced.get("refunds", 0.0)
     order_amount = rhythm.get("order_amount", 0.0)
-    margin = rhythm.get("order_margin", 0.0) - refunds
+    # The margin is the orders': only the refunds of what orders invoiced
+    # lower it (a credit note of an invoice made without an order does not).
+    margin = rhythm.get("order_margin", 0.0) - invoiced.get("order_refunds", 0.0)
     values = {
         "order_count": order_count,
         "first_order_date": rhythm.get("first_order_date"),

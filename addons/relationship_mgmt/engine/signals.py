@@ -51,22 +51,31 @@ def array(values, sql_type="int4[]"):
 
 OPTED_OUT = SQL("SELECT id FROM res_partner WHERE relationship_no_profiling")
 OWN_COMPANIES = SQL("SELECT partner_id FROM res_company")
+# Colleagues are not customers, whatever they buy.
+INTERNAL_USERS = SQL("SELECT partner_id FROM res_users WHERE NOT share")
 
 
 def is_profiled(column, customers=False):
     """SQL true when the partner in ``column`` may be profiled: not one who
     asked not to be (``relationship_no_profiling``) and, for ``customers``,
-    not one of the companies' own partners (internal documents)."""
+    not one of the companies' own partners (internal documents) nor an
+    internal user's."""
     condition = SQL("%s NOT IN (%s)", column, OPTED_OUT)
     if customers:
-        condition = SQL("%s AND %s NOT IN (%s)", condition, column, OWN_COMPANIES)
+        condition = SQL(
+            "%s AND %s NOT IN (%s UNION %s)",
+            condition,
+            column,
+            OWN_COMPANIES,
+            INTERNAL_USERS,
+        )
     return condition
 
 
 def excluded_partner_ids(cr):
-    """Partners never profiled as customers: the companies' own and those who
-    asked not to be."""
-    cr.execute(SQL("%s UNION %s", OWN_COMPANIES, OPTED_OUT))
+    """Partners never profiled as customers: the companies' own, the internal
+    users' and those who asked not to be."""
+    cr.execute(SQL("%s UNION %s UNION %s", OWN_COMPANIES, INTERNAL_USERS, OPTED_OUT))
     return {row[0] for row in cr.fetchall()}
 
 

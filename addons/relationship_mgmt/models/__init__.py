@@ -29,3 +29,4 @@ from . import sale_order_crosssell
 from . import relationship_event
 from . import relationship_kpi_target
 from . import relationship_kpi_measurement
+from . import relationship_demo

@@ -152,7 +152,8 @@ class RelationshipAnalytics(models.Model):
     refund_to_date = fields.Monetary(string="Refunds to Date", readonly=True)
     discount_to_date = fields.Monetary(string="Discounts to Date", readonly=True)
     margin_to_date = fields.Monetary(
-        readonly=True, help="Margin of the confirmed orders, less the refunds."
+        readonly=True,
+        help="Margin of the confirmed orders, less the refunds of their invoices.",
     )
     margin_percent = fields.Float(
         string="Margin (%)", digits=(16, 1), readonly=True, aggregator="avg"

@@ -475,7 +475,7 @@ class RelationshipEngagement(models.Model):
                 DO UPDATE SET needs_recompute = TRUE
                 """,
                 uid=self.env.uid,
-                profiled=signals.is_profiled(SQL("v.p")),
+                profiled=signals.is_profiled(SQL("v.p"), customers=True),
                 partners=list(partner_ids),
                 companies=list(company_ids),
             )

@@ -21,3 +21,5 @@ from . import test_events
 from . import test_access_matrix
 from . import test_rpc_api
 from . import test_kpi
+from . import test_analytics_refund_margin
+from . import test_engagement_excluded_partners

@@ -81,9 +81,18 @@ class RelationshipCommon(AccountTestInvoicingCommon):
         return order
 
     @classmethod
-    def _invoice(cls, partner, days_ago, amount, move_type="out_invoice", company=None):
+    def _invoice(
+        cls,
+        partner,
+        days_ago,
+        amount,
+        move_type="out_invoice",
+        company=None,
+        sale_lines=None,
+    ):
         """A posted customer invoice (or refund) with untaxed ``amount``, dated
-        and due ``days_ago`` before TODAY (immediate payment term)."""
+        and due ``days_ago`` before TODAY (immediate payment term), invoicing
+        (or refunding) ``sale_lines`` when given."""
         company = company or cls.env.company
         move = (
             cls.env["account.move"]
@@ -102,6 +111,9 @@ class RelationshipCommon(AccountTestInvoicingCommon):
                                 "quantity": 1.0,
                                 "price_unit": amount,
                                 "tax_ids": [Command.clear()],
+                                "sale_line_ids": [
+                                    Command.set(sale_lines.ids if sale_lines else [])
+                                ],
                             }
                         )
                     ],

@@ -61,7 +61,15 @@ class TestCustomerAnalytics(RelationshipCommon):
         refunded = self._buyer("Refunded", last_days_ago=10, count=3)
         for customer in (kept, refunded):
             self._invoice(customer, 9, 300.0)
-        self._invoice(refunded, 5, 120.0, move_type="out_refund")
+        # A credit note of an order's invoice (linked to the order's line).
+        refunded_line = (
+            self.env["sale.order"]
+            .search([("partner_id", "=", refunded.id)], limit=1)
+            .order_line
+        )
+        self._invoice(
+            refunded, 5, 120.0, move_type="out_refund", sale_lines=refunded_line
+        )
 
         self._refresh()
 
