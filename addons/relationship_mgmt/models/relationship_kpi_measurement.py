@@ -386,15 +386,25 @@ class RelationshipKpiMeasurement(models.Model):
 
     def _off_target_text(self):
         comparisons = dict(self._fields["comparison"]._description_selection(self.env))
+        # Figures formatted first: the translation extractor reads the call.
+        value, target, numerator, denominator = (
+            format(figure, "g")
+            for figure in (
+                self.value,
+                self.target_value,
+                self.numerator,
+                self.denominator,
+            )
+        )
         return self.env._(
             "%(kpi)s is off target: %(value)s, target %(comparison)s %(target)s "
             "(%(numerator)s / %(denominator)s).",
             kpi=self.display_name,
-            value=f"{self.value:g}",
+            value=value,
             comparison=comparisons.get(self.comparison, "").lower(),
-            target=f"{self.target_value:g}",
-            numerator=f"{self.numerator:g}",
-            denominator=f"{self.denominator:g}",
+            target=target,
+            numerator=numerator,
+            denominator=denominator,
         )
 
     # ---- Public API ----

@@ -109,6 +109,7 @@ class RelationshipKpiTarget(models.Model):
     def _check_value(self):
         catalogue = self.env["relationship.kpi.measurement"]._kpi_catalogue()
         labels = dict(self._selection_kpi())
+        no_limit = self.env._("no limit")
         for target in self:
             kpi = catalogue.get(target.kpi)
             if not kpi:
@@ -124,9 +125,9 @@ class RelationshipKpiTarget(models.Model):
                         "The target of %(kpi)s must lie between %(low)s and "
                         "%(high)s, not %(value)s.",
                         kpi=labels[target.kpi],
-                        low=self.env._("no limit") if low is None else f"{low:g}",
-                        high=self.env._("no limit") if high is None else f"{high:g}",
-                        value=f"{target.value:g}",
+                        low=no_limit if low is None else format(low, "g"),
+                        high=no_limit if high is None else format(high, "g"),
+                        value=format(target.value, "g"),
                     )
                 )
 
