@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from odoo.addons.relationship_mgmt.tools import rpc
 from odoo.addons.relationship_mgmt.tools.rpc import iso
 
 # Open tickets one summary lists at most per partner (the counts are complete).
@@ -60,6 +61,8 @@ class ResPartner(models.Model):
 
     # ---- Relationship summary (XML-RPC) ----
 
+    # The override keeps the check of the ids that come from outside.
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_summary(self):
         """Adds ``helpdesk`` to each partner's summary, in the current
         company: ``open_ticket_count``, ``late_ticket_count`` (past their

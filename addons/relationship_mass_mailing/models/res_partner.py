@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from odoo.addons.relationship_mgmt.engine.engagement import partner_filter
 from odoo.addons.relationship_mgmt.models.relationship_interaction import CHANNELS
+from odoo.addons.relationship_mgmt.tools import rpc
 
 from ..engine.channels import best_channels
 
@@ -135,6 +136,8 @@ class ResPartner(models.Model):
 
     # ---- Relationship summary (XML-RPC) ----
 
+    # The override keeps the check of the ids that come from outside.
+    @rpc.ids_first(lambda env: env._("partner ids"))
     def relationship_summary(self):
         """Adds ``best_channel`` to each partner's summary, in the current
         company: ``{"channel", "interaction_count", "positive_rate"}``, or
