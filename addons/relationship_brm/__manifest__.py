@@ -2,7 +2,7 @@
     "name": "Business Relationship Management",
     "summary": "Supplier, distributor and partner relationships: agreements, "
     "obligations checked against real documents, disputes and trust",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Relationships",
     "website": "https://github.com/relationship-erp/odoo-relationships",
     "author": "Relationship ERP contributors",
@@ -43,6 +43,7 @@
         "wizards/relationship_agreement_terminate_views.xml",
         "views/relationship_dispute_discount_views.xml",
         "wizards/relationship_dispute_resolve_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "assets": {

@@ -19,6 +19,7 @@
         "rating",
         "mail",
         "contacts",
+        "resource",
     ],
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [

@@ -22,6 +22,8 @@ from . import account_move
 from . import account_move_line
 from . import stock_picking
 from . import res_company
+from . import res_config_settings
+from . import resource_calendar
 from . import sale_order_dispute
 from . import relationship_kpi_measurement
 from . import relationship_demo

@@ -47,6 +47,8 @@ PROTECTED_FIELDS = frozenset(
         "sla_id",
         "date_response_due",
         "date_resolution_due",
+        "date_response_at_risk",
+        "date_resolution_at_risk",
         "sla_state",
         "escalated",
         "date_first_response",
@@ -54,6 +56,13 @@ PROTECTED_FIELDS = frozenset(
         "date_sla_paused",
         "sla_paused_hours",
     }
+)
+# The moments planned from a dispute's SLA policy.
+SLA_DATE_FIELDS = (
+    "date_response_due",
+    "date_resolution_due",
+    "date_response_at_risk",
+    "date_resolution_at_risk",
 )
 # Key of the advisory lock serialising the SLA cron between workers.
 SLA_CRON_LOCK = "relationship_brm.dispute_sla_cron"
@@ -222,7 +231,8 @@ class RelationshipDispute(models.Model):
         copy=False,
         readonly=True,
         digits=(16, 2),
-        help="Time spent in stages that pause the SLA: the due dates move by it.",
+        help="Time spent in stages that pause the SLA (working hours for a "
+        "policy counting them): the due dates move by it.",
     )
     date_closed = fields.Datetime(
         string="Closed On", copy=False, index=True, readonly=True
@@ -234,11 +244,42 @@ class RelationshipDispute(models.Model):
         check_company=True,
         readonly=True,
     )
+    sla_hours_basis = fields.Selection(
+        related="sla_id.hours_basis", string="SLA Hours Counted"
+    )
+    sla_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="SLA Working Hours",
+        compute="_compute_sla_calendar_id",
+        help="The working schedule the SLA policy counts in.",
+    )
     date_response_due = fields.Datetime(
-        string="Response Due", copy=False, readonly=True
+        string="Response Due",
+        copy=False,
+        readonly=True,
+        help="The first response is late after this moment: the SLA policy's "
+        "response time from the opening, in its working hours when it counts "
+        "them, moved by the time paused.",
     )
     date_resolution_due = fields.Datetime(
-        string="Resolution Due", copy=False, readonly=True
+        string="Resolution Due",
+        copy=False,
+        readonly=True,
+        help="The resolution is late after this moment: the SLA policy's "
+        "resolution time from the opening, in its working hours when it counts "
+        "them, moved by the time paused.",
+    )
+    date_response_at_risk = fields.Datetime(
+        string="Response At Risk From",
+        copy=False,
+        readonly=True,
+        help="The moment the at-risk share of the response time has elapsed.",
+    )
+    date_resolution_at_risk = fields.Datetime(
+        string="Resolution At Risk From",
+        copy=False,
+        readonly=True,
+        help="The moment the at-risk share of the resolution time has elapsed.",
     )
     sla_state = fields.Selection(
         SLA_STATES,
@@ -371,6 +412,17 @@ class RelationshipDispute(models.Model):
         if not moment or not self.date_open:
             return 0.0
         return max((moment - self.date_open).total_seconds() / 3600.0, 0.0)
+
+    @api.depends(
+        "sla_id.hours_basis",
+        "sla_id.calendar_id",
+        "sla_id.company_id.dispute_sla_calendar_id",
+    )
+    def _compute_sla_calendar_id(self):
+        for dispute in self:
+            dispute.sla_calendar_id = (
+                dispute.sla_id._working_calendar() if dispute.sla_id else False
+            )
 
     @api.depends("sla_state")
     def _compute_sla_success(self):
@@ -842,7 +894,6 @@ class RelationshipDispute(models.Model):
             return
         Sla = self.env["relationship.dispute.sla"]
         policy_map = Sla._policy_map(self.company_id.ids)
-        set_deadline = set_deadline or self.browse()
         for dispute in self:
             policy = Sla._pick_policy(
                 policy_map,
@@ -850,38 +901,77 @@ class RelationshipDispute(models.Model):
                 dispute.dispute_type,
                 dispute.priority,
             )
-            vals = {
-                "sla_id": policy.id,
-                "date_response_due": False,
-                "date_resolution_due": False,
-            }
-            if policy:
-                response, resolution = policy._due_dates(dispute.date_open)
-                paused = timedelta(hours=dispute.sla_paused_hours)
-                response, resolution = response + paused, resolution + paused
-                vals.update(date_response_due=response, date_resolution_due=resolution)
-                if dispute in set_deadline:
-                    vals["date_deadline"] = resolution.date()
+            dispute._internal().update({"sla_id": policy.id})
+        self._set_sla_dates(set_deadline=set_deadline)
+        self._update_sla_state()
+
+    def _set_sla_dates(self, set_deadline=None):
+        """Plan the due dates and at-risk moments of these disputes from
+        their opening under their policy (its time counted in its hours, the
+        time paused added), all disputes of a calendar planned together."""
+        set_deadline = set_deadline or self.browse()
+        targets = []
+        for dispute in self.filtered("sla_id"):
+            policy = dispute.sla_id
+            share = policy.at_risk_percent / 100.0
+            for fname, hours in (
+                ("date_response_due", policy.response_hours),
+                ("date_resolution_due", policy.resolution_hours),
+                ("date_response_at_risk", policy.response_hours * share),
+                ("date_resolution_at_risk", policy.resolution_hours * share),
+            ):
+                targets.append(
+                    (dispute, fname, policy, hours + dispute.sla_paused_hours)
+                )
+        planned = self.env["relationship.dispute.sla"]._plan(
+            [(policy, d.date_open, hours) for d, _f, policy, hours in targets]
+        )
+        values = defaultdict(dict)
+        for dispute in self:
+            values[dispute] = dict.fromkeys(SLA_DATE_FIELDS, False)
+        for (dispute, fname, _policy, _hours), moment in zip(
+            targets, planned, strict=True
+        ):
+            values[dispute][fname] = moment
+        for dispute, vals in values.items():
+            if dispute in set_deadline and vals["date_resolution_due"]:
+                vals["date_deadline"] = vals["date_resolution_due"].date()
             # Plain assignment: the values differ per dispute and the ORM
             # flushes them in one batched UPDATE.
             dispute._internal().update(vals)
-        self._update_sla_state()
 
     def _resume_sla(self):
-        """Leaving a stage that pauses the SLA: the due dates move by the
-        time spent there, which adds up in sla_paused_hours."""
+        """Leaving a stage that pauses the SLA: the due dates and at-risk
+        moments move by the time spent there (in the policy's hours), which
+        adds up in sla_paused_hours."""
         now = fields.Datetime.now()
-        for dispute in self:
-            pause = now - dispute.date_sla_paused
-            values = {
+        Sla = self.env["relationship.dispute.sla"]
+        paused = Sla._hours_between(
+            [(dispute.sla_id, dispute.date_sla_paused, now) for dispute in self]
+        )
+        shifts = [
+            (dispute, fname, hours)
+            for dispute, hours in zip(self, paused, strict=True)
+            for fname in SLA_DATE_FIELDS
+            if dispute.sla_id and dispute[fname] and hours > 0
+        ]
+        moved = Sla._plan(
+            [
+                (dispute.sla_id, dispute[fname], hours)
+                for dispute, fname, hours in shifts
+            ]
+        )
+        values = {
+            dispute: {
                 "date_sla_paused": False,
-                "sla_paused_hours": dispute.sla_paused_hours
-                + pause.total_seconds() / 3600.0,
+                "sla_paused_hours": dispute.sla_paused_hours + hours,
             }
-            for fname in ("date_response_due", "date_resolution_due"):
-                if dispute[fname]:
-                    values[fname] = dispute[fname] + pause
-            dispute._internal().write(values)
+            for dispute, hours in zip(self, paused, strict=True)
+        }
+        for (dispute, fname, _hours), moment in zip(shifts, moved, strict=True):
+            values[dispute][fname] = moment
+        for dispute, vals in values.items():
+            dispute._internal().update(vals)
 
     def _update_age_bucket(self):
         """Set the age bucket of these disputes now (one write per bucket
@@ -895,18 +985,16 @@ class RelationshipDispute(models.Model):
 
     def _update_judged(self, fname, expression):
         """Write ``fname`` of these disputes from ``expression`` (SQL on the
-        dispute ``d`` and its policy ``sla``, the one the cron uses), read in
-        one query; one write per value that changed."""
+        dispute ``d``, the one the cron uses), read in one query; one write
+        per value that changed."""
         if not self:
             return
         self.flush_recordset()
-        self.env["relationship.dispute.sla"].flush_model(["at_risk_percent"])
         self.env.cr.execute(
             SQL(
                 """
                 SELECT d.id, %(expression)s
                   FROM relationship_dispute d
-                  LEFT JOIN relationship_dispute_sla sla ON sla.id = d.sla_id
                  WHERE d.id = ANY(%(ids)s)
                    AND %(expression)s IS DISTINCT FROM d.%(fname)s
                 """,
@@ -1123,21 +1211,23 @@ class RelationshipDispute(models.Model):
 
 
 def sla_state_sql(now):
-    """The SLA status of the dispute ``d`` (its policy ``sla``) at ``now``, as
-    SQL: the records (``_update_sla_state``) and the cron judge with it.
+    """The SLA status of the dispute ``d`` at ``now``, as SQL: the records
+    (``_update_sla_state``) and the cron judge with it.
 
     None without a policy; breached when the first response (or closing, or
     ``now`` while waiting) came after its due date or the closing (``now``
     while open) after the resolution due date; met once closed otherwise; at
-    risk while open once the share of time elapsed towards the pending target
-    (the first response until there is one, then the resolution) reaches the
-    policy's threshold. The clock stands still while the SLA is paused."""
+    risk while open from the at-risk moment of the pending target (the first
+    response until there is one, then the resolution). The clock stands still
+    while the SLA is paused. Due dates and at-risk moments are planned in the
+    policy's hours when stored (``_set_sla_dates``), so comparing them with
+    the clock is all working time needs here."""
     clock = SQL("COALESCE(d.date_sla_paused, %s)", now)
     closed = SQL("(COALESCE(d.is_closed, FALSE) AND d.date_closed IS NOT NULL)")
     end = SQL("(CASE WHEN %s THEN d.date_closed ELSE %s END)", closed, clock)
-    target = SQL(
-        "EXTRACT(EPOCH FROM CASE WHEN d.date_first_response IS NULL "
-        "THEN d.date_response_due ELSE d.date_resolution_due END - d.date_open)"
+    at_risk = SQL(
+        "(CASE WHEN d.date_first_response IS NULL THEN d.date_response_at_risk "
+        "ELSE d.date_resolution_at_risk END)"
     )
     return SQL(
         """
@@ -1145,16 +1235,14 @@ def sla_state_sql(now):
              WHEN COALESCE(d.date_first_response, %(end)s) > d.date_response_due
                   OR %(end)s > d.date_resolution_due THEN 'breached'
              WHEN %(closed)s THEN 'met'
-             WHEN %(target)s <= 0
-                  OR EXTRACT(EPOCH FROM %(clock)s - d.date_open) * 100.0
-                     >= sla.at_risk_percent * %(target)s THEN 'at_risk'
+             WHEN %(clock)s >= %(at_risk)s THEN 'at_risk'
              ELSE 'ok'
         END
         """,
         end=end,
         closed=closed,
         clock=clock,
-        target=target,
+        at_risk=at_risk,
     )
 
 

@@ -1,7 +1,14 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from odoo.addons.relationship_mgmt.tools.working_time import (
+    has_working_time,
+    plan_work_hours,
+    work_hours_between,
+)
 
 DISPUTE_TYPES = [
     ("billing", "Billing / Price"),
@@ -17,6 +24,18 @@ PRIORITIES = [
     ("2", "High"),
     ("3", "Urgent"),
 ]
+HOURS_BASES = [
+    ("calendar", "Round the clock"),
+    ("working", "Working hours"),
+]
+# Policy fields whose change moves the due dates of its open disputes.
+TIMING_FIELDS = (
+    "response_hours",
+    "resolution_hours",
+    "at_risk_percent",
+    "hours_basis",
+    "calendar_id",
+)
 # The policies every company starts with, one per priority and any type:
 # (priority, first response hours, resolution hours).
 DEFAULT_POLICIES = [
@@ -57,6 +76,24 @@ class RelationshipDisputeSla(models.Model):
         required=True,
         default=240.0,
         help="Time from opening to resolution or rejection.",
+    )
+    hours_basis = fields.Selection(
+        HOURS_BASES,
+        string="Hours Counted",
+        required=True,
+        default="calendar",
+        help="Round the clock: every hour counts, nights and weekends too (the "
+        "behaviour before working hours existed). Working hours: only the hours "
+        "of the working schedule count, public holidays (time off without a "
+        "resource) skipped; the SLA clock also stands still outside them.",
+    )
+    calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Working Hours",
+        check_company=True,
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Working schedule of this policy; empty: the company's dispute SLA "
+        "working hours (Settings).",
     )
     at_risk_percent = fields.Float(
         string="At Risk After (%)",
@@ -104,6 +141,39 @@ class RelationshipDisputeSla(models.Model):
                     )
                 )
 
+    @api.constrains("hours_basis", "calendar_id", "company_id")
+    def _check_calendar(self):
+        for sla in self:
+            calendar = sla.calendar_id or (
+                sla.hours_basis == "working" and sla.company_id.dispute_sla_calendar_id
+            )
+            if sla.hours_basis == "working" and not calendar:
+                raise ValidationError(
+                    self.env._(
+                        "SLA policy %(name)s counts working hours but neither it nor "
+                        "company %(company)s has working hours: choose a working "
+                        "schedule.",
+                        name=sla.name,
+                        company=sla.company_id.name,
+                    )
+                )
+            if calendar and not has_working_time(calendar):
+                raise ValidationError(
+                    self.env._(
+                        "SLA policy %(name)s: the working hours %(calendar)s have no "
+                        "working time (no attendance), so its disputes could never "
+                        "fall due. Add attendances or choose another schedule.",
+                        name=sla.name,
+                        calendar=calendar.name,
+                    )
+                )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(fname in vals for fname in TIMING_FIELDS):
+            self._replan_open_disputes()
+        return result
+
     @api.model
     def _policy_map(self, company_ids):
         """``{(company id, type, priority): policy}`` of the active policies of
@@ -124,14 +194,65 @@ class RelationshipDisputeSla(models.Model):
                 return policy_map[key]
         return self.browse()
 
-    def _due_dates(self, date_open):
-        """``(response due, resolution due)`` of a dispute opened at
-        ``date_open`` under this policy."""
+    def _working_calendar(self):
+        """The calendar this policy counts in; empty round the clock."""
         self.ensure_one()
-        return (
-            date_open + timedelta(hours=self.response_hours),
-            date_open + timedelta(hours=self.resolution_hours),
+        if self.hours_basis != "working":
+            return self.env["resource.calendar"]
+        return self.calendar_id or self.company_id.dispute_sla_calendar_id
+
+    @api.model
+    def _plan(self, requests):
+        """``[(policy, start, hours), ...]``: the moment ``hours`` of each
+        policy's time after ``start`` (working hours planned per calendar, in
+        one read of its schedule and holidays)."""
+        results = [False] * len(requests)
+        by_calendar = defaultdict(list)
+        for index, (policy, start, hours) in enumerate(requests):
+            calendar = policy and policy._working_calendar()
+            if calendar:
+                by_calendar[calendar].append(index)
+            else:
+                results[index] = start + timedelta(hours=hours)
+        for calendar, indexes in by_calendar.items():
+            planned = plan_work_hours(
+                calendar, [requests[index][1:] for index in indexes]
+            )
+            for index, moment in zip(indexes, planned, strict=True):
+                results[index] = moment
+        return results
+
+    @api.model
+    def _hours_between(self, requests):
+        """``[(policy, begin, end), ...]``: the hours of each policy's time
+        between ``begin`` and ``end`` (working hours only when it counts
+        them)."""
+        results = [0.0] * len(requests)
+        by_calendar = defaultdict(list)
+        for index, (policy, begin, end) in enumerate(requests):
+            calendar = policy and policy._working_calendar()
+            if calendar:
+                by_calendar[calendar].append(index)
+            else:
+                results[index] = max((end - begin).total_seconds() / 3600.0, 0.0)
+        for calendar, indexes in by_calendar.items():
+            hours = work_hours_between(
+                calendar, [requests[index][1:] for index in indexes]
+            )
+            for index, value in zip(indexes, hours, strict=True):
+                results[index] = value
+        return results
+
+    def _replan_open_disputes(self):
+        """The timing of these policies changed: their open disputes get due
+        dates (and at-risk moments) planned again, and their status judged."""
+        if not self:
+            return
+        disputes = self.env["relationship.dispute"].search(
+            [("sla_id", "in", self.ids), ("is_closed", "=", False)]
         )
+        disputes._set_sla_dates()
+        disputes._update_sla_state()
 
     @api.model
     def _create_default_policies(self, companies=None):

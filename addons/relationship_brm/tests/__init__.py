@@ -17,6 +17,7 @@ from . import test_dispute_portal
 from . import test_dispute_resolution
 from . import test_summary
 from . import test_dispute_workflow
+from . import test_dispute_working_hours
 from . import test_dispute_intake
 from . import test_dispute_effects
 from . import test_dispute_security

@@ -414,6 +414,8 @@ class RelationshipProgram(models.Model):
         )
         seen = {(e.program_id.id, e.partner_id.id, e.trigger_ref) for e in existing}
         now = fields.Datetime.now()
+        programs = self.browse(list({program.id for program, _ctx in candidates}))
+        dates_due = programs.step_ids._dates_due(now)
         vals_list = []
         for program, ctx in candidates:
             key = (program.id, ctx["partner"].id, self._trigger_ref(ctx))
@@ -432,7 +434,7 @@ class RelationshipProgram(models.Model):
                     "date_start": now,
                     "line_ids": [
                         fields.Command.create(
-                            {"step_id": step.id, "date_due": step._date_due(now)}
+                            {"step_id": step.id, "date_due": dates_due[step.id]}
                         )
                         for step in program.step_ids
                     ],

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.safe_eval import safe_eval
 
+from ..tools.working_time import add_work_days, has_working_time
 from .relationship_program import add_business_days
 
 ACTIONS = [
@@ -38,7 +39,12 @@ class RelationshipProgramStep(models.Model):
         help="Days after the trigger (order confirmation, delivery, payment or "
         "manual enrolment) when the step runs.",
     )
-    business_days = fields.Boolean(help="Count only Monday to Friday in the delay.")
+    business_days = fields.Boolean(
+        help="Count only the working days of the company's working hours "
+        "(Settings > Technical > Working Schedules) in the delay: weekends and "
+        "public holidays (time off without a resource) are skipped. Without a "
+        "working schedule, Monday to Friday.",
+    )
     action = fields.Selection(ACTIONS, required=True, default="email")
     mail_template_id = fields.Many2one(
         "mail.template",
@@ -274,9 +280,24 @@ class RelationshipProgramStep(models.Model):
             raise ValueError(self.env._("a domain is a list"))
         return list(domain)
 
-    def _date_due(self, start):
-        """When the step runs for a trigger at ``start``."""
-        self.ensure_one()
-        if self.business_days:
-            return add_business_days(start, self.delay_days)
-        return start + timedelta(days=self.delay_days)
+    def _dates_due(self, start):
+        """``{step id: when the step runs for a trigger at start}``; the
+        business-day steps of a company planned together on its working
+        schedule (its time off read once)."""
+        dates = {}
+        by_calendar = defaultdict(list)
+        for step in self:
+            calendar = step.company_id.resource_calendar_id
+            if not step.business_days:
+                dates[step.id] = start + timedelta(days=step.delay_days)
+            elif calendar and has_working_time(calendar):
+                by_calendar[calendar].append(step)
+            else:
+                dates[step.id] = add_business_days(start, step.delay_days)
+        for calendar, steps in by_calendar.items():
+            planned = add_work_days(
+                calendar, [(start, step.delay_days) for step in steps]
+            )
+            for step, date_due in zip(steps, planned, strict=True):
+                dates[step.id] = date_due or add_business_days(start, step.delay_days)
+        return dates

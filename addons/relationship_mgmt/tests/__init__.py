@@ -15,6 +15,7 @@ from . import test_interaction
 from . import test_satisfaction
 from . import test_program
 from . import test_program_execution
+from . import test_program_business_days
 from . import test_crosssell
 from . import test_crosssell_opportunity
 from . import test_events
