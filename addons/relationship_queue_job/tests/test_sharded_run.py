@@ -8,10 +8,6 @@ from odoo.addons.relationship_mgmt.tests.common import TODAY
 from .common import QueueJobCommon
 
 
-class Discarded(Exception):
-    """Raised to roll a savepoint back once its results are read."""
-
-
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
 class TestShardedRun(QueueJobCommon):
@@ -50,29 +46,26 @@ class TestShardedRun(QueueJobCommon):
         then undone."""
         Event = self.env["relationship.event"]
         last_event = Event.search([], order="id desc", limit=1).id
-        try:
-            with self.env.cr.savepoint():
-                run()
-                self.env.invalidate_all()
-                values = self._engagement_values()
-                snapshots = {
-                    (s.partner_id.id, s.score, s.tier, s.rfm_segment)
-                    for s in self.env["relationship.engagement.snapshot"].search(
-                        [("company_id", "=", self.env.company.id), ("date", "=", TODAY)]
-                    )
-                }
-                events = sorted(
-                    (e.partner_id.id, e.event_type, e.old_value, e.new_value)
-                    for e in Event.search(
-                        [
-                            ("id", ">", last_event),
-                            ("event_type", "in", ("tier_changed", "first_scored")),
-                        ]
-                    )
+        with self.env.cr.savepoint() as savepoint:
+            run()
+            self.env.invalidate_all()
+            values = self._engagement_values()
+            snapshots = {
+                (s.partner_id.id, s.score, s.tier, s.rfm_segment)
+                for s in self.env["relationship.engagement.snapshot"].search(
+                    [("company_id", "=", self.env.company.id), ("date", "=", TODAY)]
                 )
-                raise Discarded
-        except Discarded:
-            pass
+            }
+            events = sorted(
+                (e.partner_id.id, e.event_type, e.old_value, e.new_value)
+                for e in Event.search(
+                    [
+                        ("id", ">", last_event),
+                        ("event_type", "in", ("tier_changed", "first_scored")),
+                    ]
+                )
+            )
+            savepoint.close(rollback=True)
         self.env.invalidate_all()
         return values, snapshots, events
 
