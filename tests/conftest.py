@@ -35,6 +35,7 @@ GLUE_MODULES = (
     "relationship_helpdesk",
     "relationship_credit_control",
     "relationship_mass_mailing",
+    "relationship_queue_job",
 )
 OCA_MODULES = (
     "helpdesk_mgmt",
@@ -42,6 +43,7 @@ OCA_MODULES = (
     "helpdesk_mgmt_sla",
     "account_credit_control",
     "mass_mailing",
+    "queue_job",
 )
 # Log lines that fail a run, as in tools/run_tests.sh: any error, and any
 # warning about our addons.

@@ -11,18 +11,19 @@ MODULES=relationship_mgmt,relationship_brm
 # The glue addons with the OCA modules they integrate (requirements.txt brings
 # the wheels) and Odoo's mass_mailing: helpdesk_mgmt_rating and
 # helpdesk_mgmt_sla are optional for relationship_helpdesk, installed here so
-# that its tests cover them.
-GLUE_MODULES=relationship_helpdesk,helpdesk_mgmt_rating,helpdesk_mgmt_sla,relationship_credit_control,relationship_mass_mailing
+# that its tests cover them. relationship_queue_job comes with OCA queue_job.
+GLUE_MODULES=relationship_helpdesk,helpdesk_mgmt_rating,helpdesk_mgmt_sla,relationship_credit_control,relationship_mass_mailing,queue_job,relationship_queue_job
 
 $PYTHON tools/preflight.py || exit 2
 
 DB=${RELATIONSHIP_TEST_DB:-relationship_test_$$}
 RPC_DB=${DB}_rpc
 GLUE_DB=${DB}_glue
+QUEUE_DB=${DB}_queue
 BENCH_DB=${DB}_bench
 LOG=$(mktemp -t relationship_install.XXXXXX)
 cleanup() {
-    for db in "$RPC_DB" "$BENCH_DB" "$GLUE_DB" "$DB"; do
+    for db in "$RPC_DB" "$BENCH_DB" "$GLUE_DB" "$QUEUE_DB" "$DB"; do
         # "odoo db drop" also removes the database's filestore.
         # shellcheck disable=SC2086
         $ODOO db drop "$db" >/dev/null 2>&1 || dropdb --if-exists "$db" >/dev/null 2>&1
@@ -49,12 +50,16 @@ if [ $rc -ne 0 ] || [ -n "$problems" ]; then
 fi
 # Copies for the tests that need a database of their own (a live XML-RPC
 # server, the benchmark smoke run): pytest-odoo keeps $DB open.
-for copy in "$RPC_DB" "$BENCH_DB" "$GLUE_DB"; do
+for copy in "$RPC_DB" "$BENCH_DB" "$GLUE_DB" "$QUEUE_DB"; do
     createdb -T "$DB" "$copy" || { echo "0 passed, 1 failed"; exit 1; }
 done
 
+# QUEUE_JOB__NO_DELAY: with relationship_queue_job installed, the batches run
+# at once, as the other addons' tests (and the live servers) expect; the glue's
+# own tests clear it, and tests/test_queue_job_runner.py runs a real job runner
+# on $QUEUE_DB without it.
 RELATIONSHIP_RPC_DB=$RPC_DB RELATIONSHIP_BENCH_DB=$BENCH_DB RELATIONSHIP_GLUE_DB=$GLUE_DB \
-    RELATIONSHIP_ADDONS=$ROOT/addons \
+    RELATIONSHIP_QUEUE_DB=$QUEUE_DB RELATIONSHIP_ADDONS=$ROOT/addons QUEUE_JOB__NO_DELAY=1 \
     $PYTHON -m pytest addons tests \
     --odoo-database="$DB" --odoo-addons-path="$ROOT/addons" --odoo-log-level=warn \
     --odoo-extra=test-enable --odoo-extra=test-tags=-standard --odoo-http \

@@ -1,11 +1,16 @@
 """Set-based engagement scoring, in the database.
 
 The engine builds SQL: one statement reads the order and invoice signals of a
-company's customers into a temporary table, one statement reads the payment
-behaviour, ranks every signal against the company's customers, scores and
-tiers them into a second temporary table, and one statement per batch writes
-scores and snapshots from it. Raw values never travel to Python and back; the
-hooks other features extend (interactions, satisfaction, disputes) return
+company's customers into a temporary table, one statement computes the
+company-wide percentile cut points of the ranked signals (``ranking_cuts()``:
+the only input every customer's score shares), then, batch by batch, one
+statement reads the payment behaviour, ranks the batch's signals on those cut
+points, scores and tiers them into a second temporary table, and one
+statement writes scores and snapshots from it. The cut points are computed
+once and handed to every batch, so a batch (or a shard of customers scored by
+another worker) gives exactly the values of a single pass. Raw values never
+travel to Python and back (the cut points do: 4 x 101 numbers); the hooks
+other features extend (interactions, satisfaction, disputes) return
 ``{partner_id: value}`` dicts read with one query each.
 """
 
@@ -46,8 +51,10 @@ QUANTILES = [i / 100 for i in range(101)]
 # (see payment_component(); the lateness penalty is shared with trust).
 OVERDUE_PENALTY = 20.0
 
-# The temporary tables of one recompute (one database session at a time: the
-# caller holds the company's advisory lock).
+# The temporary tables of one recompute. They are dropped at the end of the
+# transaction that creates them (ON COMMIT DROP): behind a pooler in
+# transaction mode the next transaction may run on another server connection,
+# so a run that commits between batches loads them again for each batch.
 SIGNALS_TABLE = "relationship_engagement_signals"
 SCORED_TABLE = "relationship_engagement_scored"
 
@@ -65,40 +72,48 @@ RFM_SEGMENTS = [
 ]
 
 
-def population_ids(cr, company_id):
-    """Commercial partners with a sale order or a customer invoice in the
-    company, except the companies' own partners (internal documents) and the
-    customers who asked not to be profiled."""
-    cr.execute(
-        SQL(
-            """
-            SELECT customer_id FROM (
-                SELECT p.commercial_partner_id AS customer_id
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company_id)s
-                 UNION
-                SELECT am.commercial_partner_id
-                  FROM account_move am
-                 WHERE am.company_id = %(company_id)s
-                   AND am.move_type IN ('out_invoice', 'out_refund')
-                   AND am.commercial_partner_id IS NOT NULL
-            ) customers
-             WHERE %(profiled)s
-             ORDER BY 1
-            """,
-            company_id=company_id,
-            profiled=is_profiled(SQL("customer_id"), customers=True),
-        )
+def population(company_id):
+    """The query of the company's population: commercial partners with a sale
+    order or a customer invoice in the company, except the companies' own
+    partners (internal documents) and the customers who asked not to be
+    profiled."""
+    return SQL(
+        """
+        SELECT customer_id FROM (
+            SELECT p.commercial_partner_id AS customer_id
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company_id)s
+             UNION
+            SELECT am.commercial_partner_id
+              FROM account_move am
+             WHERE am.company_id = %(company_id)s
+               AND am.move_type IN ('out_invoice', 'out_refund')
+               AND am.commercial_partner_id IS NOT NULL
+        ) customers
+         WHERE %(profiled)s
+        """,
+        company_id=company_id,
+        profiled=is_profiled(SQL("customer_id"), customers=True),
     )
+
+
+def population_ids(cr, company_id):
+    """The ids of the company's population (see ``population()``), in order."""
+    cr.execute(SQL("%s ORDER BY 1", population(company_id)))
     return [row[0] for row in cr.fetchall()]
 
 
-def partner_filter(column, partner_ids):
+def partner_filter(column, partner_ids, shard=None):
     """``column = ANY(partner_ids)``, or no filter when ``partner_ids`` is None
-    (a full run reads every customer of the company in one pass)."""
+    (a full run reads every customer of the company in one pass); ``shard``
+    ``(count, index)`` keeps the partners whose id modulo ``count`` is
+    ``index`` (a stable split of the customers between workers)."""
     if partner_ids is None:
-        return SQL("TRUE")
+        if shard is None:
+            return SQL("TRUE")
+        count, index = shard
+        return SQL("mod(%s, %s) = %s", SQL(column), count, index)
     return SQL("%s = ANY(%s::int[])", SQL(column), array_literal(partner_ids))
 
 
@@ -106,7 +121,9 @@ def window_start(today, window_days):
     return today - timedelta(days=window_days)
 
 
-def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
+def load_document_signals(
+    cr, company_id, partner_ids, date_from, since=None, shard=None
+):
     """Fill the temporary table ``SIGNALS_TABLE`` with one row per customer to
     score: whether it has history, its last confirmed order, the day of its
     last purchase (order, else invoice), its confirmed orders in the window and
@@ -117,7 +134,8 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
     and cancelled orders make a customer without history), except the
     companies' own partners, those who asked not to be profiled and, when
     ``since`` is given, those whose row was written since then (an interrupted
-    full run resumes). Else exactly ``partner_ids``, with or without
+    full run resumes), and, with ``shard``, those of the shard only (see
+    ``partner_filter()``). Else exactly ``partner_ids``, with or without
     documents. One statement.
     """
     orders = SQL(
@@ -135,7 +153,7 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
          GROUP BY p.commercial_partner_id
         """,
         company_id=company_id,
-        partner_filter=partner_filter("p.commercial_partner_id", partner_ids),
+        partner_filter=partner_filter("p.commercial_partner_id", partner_ids, shard),
         datetime_from=datetime.combine(date_from, time.min),
     )
     invoices = SQL(
@@ -157,7 +175,7 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
          GROUP BY am.commercial_partner_id
         """,
         company_id=company_id,
-        partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
+        partner_filter=partner_filter("am.commercial_partner_id", partner_ids, shard),
         date_from=date_from,
     )
     # Plain subqueries, not CTEs: the planner then knows each has one row per
@@ -195,7 +213,7 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
     cr.execute(
         SQL(
             """
-            CREATE TEMPORARY TABLE %(table)s AS
+            CREATE TEMPORARY TABLE %(table)s ON COMMIT DROP AS
             SELECT %(partner)s AS partner_id,
                    o.last_order_date IS NOT NULL
                        OR COALESCE(i.posted_count, 0) > 0 AS has_history,
@@ -213,8 +231,9 @@ def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
             keep=keep,
         )
     )
-    # Statistics for the planner of the scoring statement (a fraction of the
-    # time of reading the documents).
+    # Batches read it by partner; statistics for the planner of the scoring
+    # statement (a fraction of the time of reading the documents).
+    cr.execute(SQL("CREATE INDEX ON %s (partner_id)", SQL.identifier(SIGNALS_TABLE)))
     cr.execute(SQL("ANALYZE %s", SQL.identifier(SIGNALS_TABLE)))
     cr.execute(
         SQL(
@@ -457,21 +476,91 @@ def rfm_segment(r, f, m):
     )
 
 
+def ranked_signals(today):
+    """The raw signal of each ranked component, as SQL on a signals row ``s``
+    and its hooks row ``h`` (NULL for a customer without history)."""
+    return {
+        "days_since_last_order": SQL("%s::date - s.last_purchase_date", today),
+        "order_count": SQL("CASE WHEN s.has_history THEN s.order_count END"),
+        "revenue": SQL("CASE WHEN s.has_history THEN s.revenue END"),
+        "interaction_count": SQL(
+            "CASE WHEN s.has_history THEN COALESCE(h.interactions, 0) END"
+        ),
+    }
+
+
+def ranking_cuts(cr, company_id, partner_ids, today, options):
+    """The company-wide inputs of the ranked components: for each ranked
+    signal, its 101 percentile cut points (``QUANTILES``) among the company's
+    customers with history, ``{column: [float, ...] or None}``. One statement.
+
+    The pool is the rows of ``SIGNALS_TABLE`` (``partner_ids``, in order),
+    plus the stored rows of the company's other customers that
+    ``options["pool_filter"]`` (SQL on ``e``) keeps; ``options["interactions"]``
+    gives their interaction counts (see ``score_signals()``).
+    """
+    interactions = options["interactions"]
+    ranked_columns = [column for column, __ in RANKED_COMPONENTS.values()]
+    ranked = SQL(", ").join(SQL.identifier(column) for column in ranked_columns)
+    cr.execute(
+        SQL(
+            """
+            WITH hooks AS (
+                SELECT * FROM unnest(%(ids)s::int[], %(interactions)s::int[])
+                       AS h(partner_id, interactions)
+            ), raw AS (
+                SELECT s.has_history, %(signals_columns)s
+                  FROM %(signals)s s
+                  LEFT JOIN hooks h ON h.partner_id = s.partner_id
+            ), pool AS (
+                SELECT %(ranked)s FROM raw WHERE has_history
+                 UNION ALL
+                SELECT %(ranked)s FROM relationship_engagement e
+                 WHERE e.company_id = %(company_id)s
+                   AND e.tier != 'new'
+                   AND %(pool_filter)s
+                   AND NOT EXISTS (
+                       SELECT 1 FROM %(signals)s s WHERE s.partner_id = e.partner_id
+                   )
+            )
+            SELECT %(cuts)s FROM pool
+            """,
+            signals=SQL.identifier(SIGNALS_TABLE),
+            ids=array_literal(partner_ids),
+            interactions=array_literal(interactions.get(pid) for pid in partner_ids),
+            signals_columns=SQL(", ").join(
+                SQL("%s AS %s", expression, SQL.identifier(column))
+                for column, expression in ranked_signals(today).items()
+            ),
+            ranked=ranked,
+            company_id=company_id,
+            pool_filter=options["pool_filter"],
+            cuts=SQL(", ").join(
+                SQL(
+                    "percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY %s::float8)",
+                    QUANTILES,
+                    SQL.identifier(column),
+                )
+                for column in ranked_columns
+            ),
+        )
+    )
+    return dict(zip(ranked_columns, cr.fetchone(), strict=True))
+
+
 def score_signals(cr, company_id, partner_ids, date_from, today, options):
-    """Fill the temporary table ``SCORED_TABLE`` from ``SIGNALS_TABLE``: every
-    raw signal, the seven components, score, tier and RFM quintiles and
-    segment. One statement.
+    """Fill the temporary table ``SCORED_TABLE`` from the rows of
+    ``SIGNALS_TABLE`` of ``partner_ids``: every raw signal, the seven
+    components, score, tier and RFM quintiles and segment. One statement.
 
-    Ranked components are percentile ranks against the company's customers
-    with history: the rows being scored, plus the stored rows of the company's
-    other customers that ``options["pool_filter"]`` (SQL on ``e``) keeps.
+    Ranked components are percentile ranks on ``options["cuts"]`` (see
+    ``ranking_cuts()``): the same cut points for every batch of a run.
 
-    :param partner_ids: the customers in ``SIGNALS_TABLE``, in order
-    :param options: ``weights``, ``bounds`` (see ``tier_of()``),
+    :param partner_ids: the customers to score (in ``SIGNALS_TABLE``), in order
+    :param options: ``weights``, ``bounds`` (see ``tier_of()``), ``cuts``,
         ``excluded_move_ids``, ``interactions``, ``satisfaction`` and
-        ``disputes`` (``{partner_id: value}``, disputes None when not tracked),
-        ``payment_partner_ids`` (None: the company's whole population) and
-        ``pool_filter``
+        ``disputes`` (``{partner_id: value}``, disputes None when not tracked)
+        and ``payment_partner_ids`` (None: the company's whole population)
     """
     interactions = options["interactions"]
     satisfaction = options["satisfaction"]
@@ -497,11 +586,12 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
         "service": service_component(SQL("open_dispute_count")),
     }
     ranked_columns = [column for column, __ in RANKED_COMPONENTS.values()]
+    signals_columns = ranked_signals(today)
     cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(SCORED_TABLE)))
     cr.execute(
         SQL(
             """
-            CREATE TEMPORARY TABLE %(scored)s AS
+            CREATE TEMPORARY TABLE %(scored)s ON COMMIT DROP AS
             WITH payments AS (%(payments)s),
             hooks AS (
                 SELECT * FROM unnest(%(ids)s::int[], %(interactions)s::int[],
@@ -509,35 +599,24 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
                        AS h(partner_id, interactions, satisfaction, disputes)
             ), raw AS (
                 SELECT s.partner_id, s.has_history, s.last_order_date,
-                       %(today)s::date - s.last_purchase_date AS days_since_last_order,
-                       CASE WHEN s.has_history THEN s.order_count END AS order_count,
-                       CASE WHEN s.has_history THEN s.revenue END AS revenue,
+                       %(days_since_last_order)s AS days_since_last_order,
+                       %(order_count)s AS order_count,
+                       %(revenue)s AS revenue,
                        COALESCE(p.due_count, 0)::int AS invoice_due_count,
                        COALESCE(p.on_time_count, 0)::int AS invoice_on_time_count,
                        (COALESCE(p.due_count, 0) - COALESCE(p.on_time_count, 0))::int
                            AS invoice_late_count,
                        COALESCE(p.avg_days_late, 0) AS avg_days_late,
                        COALESCE(p.overdue_amount, 0) AS overdue_amount,
-                       CASE WHEN s.has_history THEN COALESCE(h.interactions, 0)
-                       END AS interaction_count,
+                       %(interaction_count)s AS interaction_count,
                        h.satisfaction AS satisfaction_value,
                        CASE WHEN %(disputes_tracked)s THEN COALESCE(h.disputes, 0)
                        END AS open_dispute_count
                   FROM %(signals)s s
+                  JOIN hooks h ON h.partner_id = s.partner_id
                   LEFT JOIN payments p ON p.partner_id = s.partner_id
-                  LEFT JOIN hooks h ON h.partner_id = s.partner_id
-            ), pool AS (
-                SELECT %(ranked)s FROM raw WHERE has_history
-                 UNION ALL
-                SELECT %(ranked)s FROM relationship_engagement e
-                 WHERE e.company_id = %(company_id)s
-                   AND e.tier != 'new'
-                   AND %(pool_filter)s
-                   AND NOT EXISTS (
-                       SELECT 1 FROM %(signals)s s WHERE s.partner_id = e.partner_id
-                   )
             ), cuts AS MATERIALIZED (
-                SELECT %(cuts)s FROM pool
+                SELECT %(cuts)s
             ), ranges AS MATERIALIZED (
                 SELECT cuts.*, %(reversed_cuts)s FROM cuts
             )
@@ -576,16 +655,11 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
                 None if disputes is None else disputes.get(pid) for pid in partner_ids
             ),
             disputes_tracked=disputes is not None,
-            today=today,
-            ranked=SQL(", ").join(SQL.identifier(column) for column in ranked_columns),
-            company_id=company_id,
-            pool_filter=options["pool_filter"],
+            **signals_columns,
             cuts=SQL(", ").join(
                 SQL(
-                    "percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY %s::float8) "
-                    "AS %s",
-                    QUANTILES,
-                    SQL.identifier(column),
+                    "%s::float8[] AS %s",
+                    options["cuts"][column],
                     SQL.identifier(f"{column}_cuts"),
                 )
                 for column in ranked_columns

@@ -631,26 +631,94 @@ class RelationshipEngagement(models.Model):
             self._engagement_reset_departed(company, since)
             company.sudo().engagement_run_started_at = False  # sudo: run state
             company.flush_recordset(["engagement_run_started_at"])
-        # The temporary tables live until dropped (batches commit in between);
-        # a run that fails leaves them to the next one, which replaces them.
         engine.drop_tables(cr)
         return counts
 
-    def _engagement_score_and_write(self, company, target, run, batch_run):
+    # ---- A full run in steps (relationship_queue_job shards it) ----
+
+    @api.model
+    def _engagement_run_inputs(self, company):
+        """The first step of a full run of ``company`` split in shards: the
+        run's dates and the company-wide percentile cut points every shard
+        scores with, as a JSON-serialisable dict (with the counts of
+        customers to score and of new ones)."""
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self.with_company(company))
+        run = {
+            "now": now,
+            "today": today,
+            "date_from": engine.window_start(today, company.engagement_window_days),
+            "since": None,
+            "pool_filter": SQL("FALSE"),
+        }
+        partner_ids, options, new = self._engagement_inputs(company, None, run)
+        engine.drop_tables(self.env.cr)
+        return {
+            "now": fields.Datetime.to_string(now),
+            "today": fields.Date.to_string(today),
+            "date_from": fields.Date.to_string(run["date_from"]),
+            "cuts": options["cuts"] if options else None,
+            "computed": len(partner_ids),
+            "new": new,
+        }
+
+    @api.model
+    def _engagement_score_shard(self, company, inputs, shard):
+        """Score and write shard ``(count, index)`` of a full run with its
+        ``inputs`` (``_engagement_run_inputs()``): the shard's customers not
+        written since the run started, so a shard run again (a retry, a job
+        executed twice) scores nobody twice. Returns the counts."""
+        now = fields.Datetime.to_datetime(inputs["now"])
+        run = {
+            "now": now,
+            "today": fields.Date.to_date(inputs["today"]),
+            "date_from": fields.Date.to_date(inputs["date_from"]),
+            "since": now,
+            "pool_filter": SQL("FALSE"),
+            "cuts": inputs["cuts"],
+            "shard": tuple(shard),
+        }
+        batch_run = batch_runner.CompanyRun(
+            self.env, "engagement", company, batch_runner.BatchOptions()
+        )
+        self.env.flush_all()
+        try:
+            return self._engagement_score_and_write(company, None, run, batch_run)
+        finally:
+            engine.drop_tables(self.env.cr)
+            self.env.invalidate_all()
+
+    @api.model
+    def _engagement_finish_run(self, company, inputs):
+        """The last step of a full run in shards: the customers it did not
+        write (no document left in the company) become New, and old snapshots
+        are purged."""
+        self.env.flush_all()
+        self._engagement_reset_departed(company, None)
+        self._purge_snapshots(company)
+        self.env.invalidate_all()
+
+    # ---- Scoring and writing ----
+
+    def _engagement_inputs(self, company, target, run):
         """Read the signals of ``target`` (partner ids, or None for the
         company's population, less the customers written since
-        ``run["since"]`` when resuming)
-        into a temporary table, score them in the database, then write scores,
-        tiers, trends and the day's snapshot batch by batch (committing each
-        when the run commits), with one ``tier_changed`` event per customer
-        whose tier changed. A handful of queries in all, whatever the number of
-        customers. ``batch_run`` is the company's ``tools.batch_runner.CompanyRun``."""
+        ``run["since"]``, of the shard ``run["shard"]`` if any) into the
+        signals table, with the hooks' values and the ranking cut points
+        (``run["cuts"]`` when given, else computed from them). Returns
+        ``(partner ids, scoring options, count of customers without
+        history)``."""
         cr = self.env.cr
         partner_ids = engine.load_document_signals(
-            cr, company.id, target, run["date_from"], since=run["since"]
+            cr,
+            company.id,
+            target,
+            run["date_from"],
+            since=run["since"],
+            shard=run.get("shard"),
         )
         if not partner_ids:
-            return {"computed": 0, "new": 0}
+            return [], None, 0
         # Read the company's settings before the statements below (an ORM read
         # after a commit would replace a pending result set).
         options = {
@@ -666,42 +734,84 @@ class RelationshipEngagement(models.Model):
                 company, partner_ids, run["date_from"]
             ),
             "disputes": self._engagement_open_dispute_counts(company, partner_ids),
-            "payment_partner_ids": target,
             "pool_filter": run["pool_filter"],
         }
-        engine.score_signals(
-            cr, company.id, partner_ids, run["date_from"], run["today"], options
-        )
+        if "cuts" in run:
+            options["cuts"] = run["cuts"]
+        else:
+            options["cuts"] = engine.ranking_cuts(
+                cr, company.id, partner_ids, run["today"], options
+            )
         cr.execute(
             SQL(
                 "SELECT COUNT(*) FILTER (WHERE NOT has_history) FROM %s",
-                SQL.identifier(engine.SCORED_TABLE),
+                SQL.identifier(engine.SIGNALS_TABLE),
             )
         )
-        counts = {"computed": len(partner_ids), "new": cr.fetchone()[0]}
+        return partner_ids, options, cr.fetchone()[0]
+
+    def _engagement_score_and_write(self, company, target, run, batch_run):
+        """Read the signals of ``target`` and the ranking cut points
+        (``_engagement_inputs()``), then score and write scores, tiers, trends
+        and the day's snapshot batch by batch (committing each when the run
+        commits), with one ``tier_changed`` event per customer whose tier
+        changed. A handful of queries per batch, whatever its number of
+        customers. ``batch_run`` is the company's
+        ``tools.batch_runner.CompanyRun``."""
+        partner_ids, options, new = self._engagement_inputs(company, target, run)
+        if not partner_ids:
+            return {"computed": 0, "new": 0}
+        # The signals table lives until the end of the transaction: a run that
+        # commits loads each batch's signals again.
+        loaded = True
         if batch_run.options.commit:
-            # The scored table (and the run's start) outlive a failed batch,
-            # which is then retried in a transaction of its own.
+            # The run's start outlives a failed batch.
             batch_run.checkpoint()
+            loaded = False
         size = batch_run.options.batch_size
         for start in range(0, len(partner_ids), size):
             chunk = partner_ids[start : start + size]
+            # One pass over the invoices for a whole population in one batch.
+            payment_ids = chunk
+            if len(chunk) == len(partner_ids) and "shard" not in run:
+                payment_ids = target
             changed = self._engagement_write_batch_retried(
-                company, chunk[0], chunk[-1], run, batch_run
+                company,
+                chunk,
+                {**options, "payment_partner_ids": payment_ids},
+                run,
+                batch_run,
+                loaded,
             )
             self._engagement_emit_tier_changes(company, changed)
             batch_run.checkpoint()
-        return counts
+            loaded = loaded and not batch_run.options.commit
+        return {"computed": len(partner_ids), "new": new}
 
-    def _engagement_write_batch_retried(self, company, first, last, run, batch_run):
-        """``_engagement_write_batch()``, retried when a committing run
-        (the crons) meets a concurrent update of one of its rows: a document
-        or an interaction marking a customer for recompute while the batch
-        writes it (REPEATABLE READ refuses to overwrite it). The retry keeps
-        such marks: the incremental cron then rescores those customers from
-        what changed after the signals were read."""
+    def _engagement_score_batch(self, company, chunk, options, run, loaded):
+        """Fill the scored table with the customers ``chunk``, loading their
+        signals first unless the signals table holds them (``loaded``)."""
+        cr = self.env.cr
+        if not loaded:
+            engine.load_document_signals(cr, company.id, chunk, run["date_from"])
+        engine.score_signals(
+            cr, company.id, chunk, run["date_from"], run["today"], options
+        )
+
+    def _engagement_write_batch_retried(
+        self, company, chunk, options, run, batch_run, loaded
+    ):
+        """Score and write the customers ``chunk`` (``_engagement_write_batch()``),
+        retried when a committing run (the crons) meets a concurrent update
+        of one of its rows: a document or an interaction marking a customer
+        for recompute while the batch writes it (REPEATABLE READ refuses to
+        overwrite it). The retry keeps such marks: the incremental cron then
+        rescores those customers from what changed after the signals were
+        read."""
+        first, last = chunk[0], chunk[-1]
         for attempt in range(WRITE_ATTEMPTS):
             try:
+                self._engagement_score_batch(company, chunk, options, run, loaded)
                 return self._engagement_write_batch(
                     company, first, last, run, keep_marks=attempt > 0
                 )
@@ -709,7 +819,9 @@ class RelationshipEngagement(models.Model):
                 if not batch_run.options.commit or attempt == WRITE_ATTEMPTS - 1:
                     raise
                 self.env.cr.rollback()
-                # The rollback ended the transaction and its company lock.
+                # The rollback ended the transaction, its temporary tables and
+                # its company lock.
+                loaded = False
                 if not batch_runner.try_lock(self.env.cr, batch_run.batch, company.id):
                     raise batch_runner.LockLost(company.id) from None
                 _logger.info(
@@ -827,8 +939,9 @@ class RelationshipEngagement(models.Model):
         by an interaction, a response... of a customer without sales
         documents) are cleared of their mark: no longer picked by every
         incremental run for a recompute that has nothing to score. The
-        population is the signals table, plus, when the run resumed one
-        started at ``since``, the customers written since then."""
+        population is read again from the documents (no temporary table
+        outlives the run's batches); when the run resumed one started at
+        ``since``, the rows written since then are kept as well."""
         score_columns = [
             "score",
             "score_previous",
@@ -845,10 +958,7 @@ class RelationshipEngagement(models.Model):
                       FROM relationship_engagement e
                      WHERE e.company_id = %(company)s
                        AND (e.tier != 'new' OR e.needs_recompute)
-                       AND NOT EXISTS (
-                           SELECT 1 FROM %(signals)s s
-                            WHERE s.partner_id = e.partner_id
-                       )
+                       AND e.partner_id NOT IN (%(population)s)
                        AND %(not_written)s
                 )
                 UPDATE relationship_engagement e
@@ -858,7 +968,7 @@ class RelationshipEngagement(models.Model):
              RETURNING old.partner_id, old.id, old.tier, e.tier
                 """,
                 company=company.id,
-                signals=SQL.identifier(engine.SIGNALS_TABLE),
+                population=engine.population(company.id),
                 not_written=SQL("TRUE")
                 if since is None
                 else SQL("(e.date_raw IS NULL OR e.date_raw < %s)", since),

@@ -27,6 +27,7 @@ LOCK_KEYS = {
     "analytics": 72_410_302,
     "crosssell": 72_410_303,
     "trust": 72_410_304,
+    "obligations": 72_410_305,
 }
 
 

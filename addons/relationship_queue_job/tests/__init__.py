@@ -1,0 +1,2 @@
+from . import test_jobs
+from . import test_sharded_run

@@ -1,0 +1,156 @@
+import psycopg2
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from odoo.addons.relationship_mgmt.tests.common import TODAY
+
+from .common import QueueJobCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestShardedRun(QueueJobCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customers = cls.env["res.partner"]
+        # Customers of every kind the scoring tells apart: frequent and big,
+        # lapsed, paying late, with an open overdue invoice, quotations only
+        # (no history: New), and ties on every ranked signal.
+        for index in range(11):
+            customer = cls._customer(f"Sharded Customer {index}")
+            cls.customers |= customer
+            if index == 10:
+                cls._order(customer, 3, 500.0, confirm=False)
+                continue
+            for order in range(index % 4 + 1):
+                cls._order(
+                    customer, 5 + 40 * order + 7 * index, 100.0 * (index % 3 + 1)
+                )
+            invoice = cls._invoice(customer, 10 + 5 * index, 80.0 * (index % 5 + 1))
+            if index % 3 == 0:
+                cls._pay(invoice, 10 + 5 * index)
+            elif index % 3 == 1:
+                cls._pay(invoice, 5 * index - 20 if 5 * index > 20 else 1)
+        cls.env.flush_all()
+        # Yesterday's scores: today's run changes tiers and writes trends.
+        with freeze_time(TODAY.replace(day=TODAY.day - 1)):
+            cls.Engagement._recompute_company(cls.env.company, full=True)
+        for customer in cls.customers[:4]:
+            cls._order(customer, 1, 2000.0)
+        cls.env.flush_all()
+
+    def _results(self, run):
+        """``run()``'s engagement rows, today's snapshots and tier events,
+        then undone."""
+        Event = self.env["relationship.event"]
+        last_event = Event.search([], order="id desc", limit=1).id
+        with self.env.cr.savepoint() as savepoint:
+            run()
+            self.env.invalidate_all()
+            values = self._engagement_values()
+            snapshots = {
+                (s.partner_id.id, s.score, s.tier, s.rfm_segment)
+                for s in self.env["relationship.engagement.snapshot"].search(
+                    [("company_id", "=", self.env.company.id), ("date", "=", TODAY)]
+                )
+            }
+            events = sorted(
+                (e.partner_id.id, e.event_type, e.old_value, e.new_value)
+                for e in Event.search(
+                    [
+                        ("id", ">", last_event),
+                        ("event_type", "in", ("tier_changed", "first_scored")),
+                    ]
+                )
+            )
+            savepoint.close(rollback=True)
+        self.env.invalidate_all()
+        return values, snapshots, events
+
+    def _sharded(self, fail_shard=None):
+        self._set_shards(3)
+        jobs, queued = self.Run._enqueue_engagement(self.env.company)
+        self.assertTrue(queued)
+        prepare, shards, finish = self._steps(job.uuid for job in jobs)
+        for job in (prepare, *shards, finish):
+            self._perform(job)
+
+    def test_sharded_run_equals_single_run_value_for_value(self):
+        single = self._results(
+            lambda: self.Engagement._recompute_company(self.env.company, full=True)
+        )
+        sharded = self._results(self._sharded)
+
+        self.assertEqual(len(single[0]), len(self.customers))
+        self.assertEqual(sharded[0], single[0])
+        self.assertEqual(sharded[1], single[1])
+        self.assertEqual(sharded[2], single[2])
+        # The run changed something worth comparing: scores, new tiers and a
+        # customer without history.
+        self.assertTrue(single[2])
+        self.assertIn("new", {row["tier"] for row in single[0].values()})
+        self.assertGreater(len({row["score"] for row in single[0].values()}), 5)
+
+    def test_sharded_run_reports_progress(self):
+        self._set_shards(2)
+        jobs, __ = self.Run._enqueue_engagement(self.env.company)
+        run = self.Run.search([("company_id", "=", self.env.company.id)], limit=1)
+        prepare, shards, finish = self._steps(job.uuid for job in jobs)
+        self.assertEqual((run.state, run.jobs_total, run.jobs_done), ("running", 4, 0))
+        self._perform(prepare)
+        run.invalidate_recordset()
+        self.assertEqual(run.customers_total, len(self.customers))
+        self.assertEqual(run.customers_done, 0)
+        for record in (*shards, finish):
+            self._perform(record)
+        run.invalidate_recordset()
+        self.assertEqual((run.state, run.jobs_done), ("done", 4))
+        self.assertEqual(run.customers_done, len(self.customers))
+
+    def test_failed_shard_keeps_the_others_and_its_rerun_finishes_the_work(self):
+        single = self._results(
+            lambda: self.Engagement._recompute_company(self.env.company, full=True)
+        )
+
+        def run_with_a_failure():
+            self._set_shards(3)
+            jobs, __ = self.Run._enqueue_engagement(self.env.company)
+            prepare, shards, finish = self._steps(job.uuid for job in jobs)
+            self._perform(prepare)
+            run = self.Run.search([("company_id", "=", self.env.company.id)], limit=1)
+            # Shard 2 fails half-way: a job is one transaction, nothing of it
+            # stays (here: its savepoint, for the job runner: a rollback).
+            with self.assertRaises(psycopg2.errors.DivisionByZero):
+                with self.env.cr.savepoint():
+                    self.Engagement._engagement_score_shard(
+                        self.env.company, run.inputs, (3, 1)
+                    )
+                    self.env.cr.execute("SELECT 1 / 0")
+            self.env.invalidate_all()
+            self._perform(shards[0])
+            self._perform(shards[2])
+            written = self.Engagement.search(
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("date_raw", ">=", run.inputs["now"]),
+                ]
+            )
+            expected = {c.id for c in self.customers if c.id % 3 != 1}
+            self.assertEqual(set(written.partner_id.ids), expected)
+            self.assertFalse(finish.state == "pending")
+            # The retry of shard 2 scores its customers, the summary follows.
+            self._perform(shards[1])
+            finish.invalidate_recordset()
+            self.assertEqual(finish.state, "pending")
+            self._perform(finish)
+            # Run twice (a second runner, a requeued job): nobody scored twice.
+            self.assertEqual(
+                self.Engagement._engagement_score_shard(
+                    self.env.company, run.inputs, (3, 1)
+                ),
+                {"computed": 0, "new": 0},
+            )
+
+        self.assertEqual(self._results(run_with_a_failure), single)
