@@ -832,8 +832,10 @@ def test_dispute_type_alien_lists_the_choices(clients, world, rpc_database):
 
 
 # (6) Customers who opted out of post-sale programs, on every enrolment path.
-@pytest.fixture(scope="module")
+@pytest.fixture
 def opted_out(world):
+    """A fresh customer who opted out of post-sale programs (one per test:
+    an enrolment path that wrongly enrolled it fails its own test only)."""
     return world.fresh_customer(relationship_program_opt_out=True)
 
 
@@ -852,9 +854,8 @@ def test_enrol_partners_skips_an_opted_out_customer(clients, world, opted_out):
     assert [row["partner_id"][0] for row in enrolled] == [fresh]
 
 
-def test_enrol_wizard_skips_an_opted_out_customer(clients, world):
+def test_enrol_wizard_skips_an_opted_out_customer(clients, world, opted_out):
     manager = clients["manager"]
-    opted_out = world.fresh_customer(relationship_program_opt_out=True)
     wizard = manager.call(
         "relationship.program.enrol.wizard",
         "create",
@@ -869,9 +870,8 @@ def test_enrol_wizard_skips_an_opted_out_customer(clients, world):
     assert "1 skipped" in action["params"]["message"]
 
 
-def test_order_trigger_skips_an_opted_out_customer(clients, world):
+def test_order_trigger_skips_an_opted_out_customer(clients, world, opted_out):
     admin = clients["admin"]
-    opted_out = world.fresh_customer(relationship_program_opt_out=True)
     product = admin.call(
         "product.product", "create", {"name": "Contract Widget", "type": "consu"}
     )

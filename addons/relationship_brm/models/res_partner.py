@@ -157,26 +157,21 @@ class ResPartner(models.Model):
 
     def action_view_agreements(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_brm.relationship_agreement_action"
+        return self._relationship_action(
+            "relationship_brm.relationship_agreement_action",
+            {"default_partner_id": self.commercial_partner_id.id},
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
 
     def action_view_disputes(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_brm.relationship_dispute_action"
+        return self._relationship_action(
+            "relationship_brm.relationship_dispute_action",
+            {
+                "default_partner_id": self.commercial_partner_id.id,
+                "search_default_filter_open": 1,
+            },
+            partner_field="commercial_partner_id",
         )
-        action["domain"] = [
-            ("commercial_partner_id", "=", self.commercial_partner_id.id)
-        ]
-        action["context"] = {
-            "default_partner_id": self.commercial_partner_id.id,
-            "search_default_filter_open": 1,
-        }
-        return action
 
     def action_open_relationship_dispute(self):
         """Open a new dispute form with this partner."""
@@ -186,13 +181,9 @@ class ResPartner(models.Model):
         )
 
     def action_view_trust_history(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        return self._relationship_action(
             "relationship_brm.relationship_trust_snapshot_action"
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {}
-        return action
 
     def action_recompute_trust(self):
         self.env["relationship.trust.snapshot"].recompute_trust(self.ids)

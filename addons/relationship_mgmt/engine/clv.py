@@ -128,6 +128,37 @@ def _minimise(
     )
 
 
+def _fit(kind, names, scaled, log_likelihood, gradient, x, t_x, T):
+    """Maximum-likelihood fit of a purchase-process model: ``log_likelihood``
+    and ``gradient`` (the mean gradient in the log parameters) take
+    ``(params, x, t_x, T)``; the ``scaled`` parameters (scales of time) are
+    fitted in units of the mean ``T`` and returned in days."""
+    x, t_x, T = _arrays(x, t_x, T)
+    scale = max(float(np.mean(T)), 1e-9)
+    factors = np.array([scale if name in scaled else 1.0 for name in names])
+
+    def unpack(p):
+        return dict(zip(names, p * factors, strict=True))
+
+    def negative_ll(p):
+        return -float(np.mean(log_likelihood(unpack(p), x, t_x, T)))
+
+    def negative_gradient(theta):
+        return -gradient(unpack(np.exp(theta)), x, t_x, T)
+
+    fit = _minimise(
+        negative_ll,
+        [0.0] * len(names),
+        names,
+        kind,
+        len(x),
+        gradient=negative_gradient,
+    )
+    for name in scaled:
+        fit.params[name] *= scale
+    return fit
+
+
 # ----------------------------------------------------------------------
 # BG/NBD
 # ----------------------------------------------------------------------
@@ -192,28 +223,16 @@ def bgnbd_gradient(params, x, t_x, T):
 
 
 def fit_bgnbd(x, t_x, T):
-    x, t_x, T = _arrays(x, t_x, T)
-    scale = max(float(np.mean(T)), 1e-9)
-
-    def unpack(p):
-        return {"r": p[0], "alpha": p[1] * scale, "a": p[2], "b": p[3]}
-
-    def negative_ll(p):
-        return -float(np.mean(bgnbd_log_likelihood(unpack(p), x, t_x, T)))
-
-    def gradient(theta):
-        return -bgnbd_gradient(unpack(np.exp(theta)), x, t_x, T)
-
-    fit = _minimise(
-        negative_ll,
-        [0.0, 0.0, 0.0, 0.0],
-        ("r", "alpha", "a", "b"),
+    return _fit(
         BGNBD,
-        len(x),
-        gradient=gradient,
+        ("r", "alpha", "a", "b"),
+        ("alpha",),
+        bgnbd_log_likelihood,
+        bgnbd_gradient,
+        x,
+        t_x,
+        T,
     )
-    fit.params["alpha"] *= scale
-    return fit
 
 
 def bgnbd_p_alive(params, x, t_x, T):
@@ -344,29 +363,16 @@ def pareto_log_likelihood(params, x, t_x, T):
 
 
 def fit_pareto_nbd(x, t_x, T):
-    x, t_x, T = _arrays(x, t_x, T)
-    scale = max(float(np.mean(T)), 1e-9)
-
-    def unpack(p):
-        return {"r": p[0], "alpha": p[1] * scale, "s": p[2], "beta": p[3] * scale}
-
-    def negative_ll(p):
-        return -float(np.mean(pareto_log_likelihood(unpack(p), x, t_x, T)))
-
-    def gradient(theta):
-        return -pareto_gradient(unpack(np.exp(theta)), x, t_x, T)
-
-    fit = _minimise(
-        negative_ll,
-        [0.0, 0.0, 0.0, 0.0],
-        ("r", "alpha", "s", "beta"),
+    return _fit(
         PARETO_NBD,
-        len(x),
-        gradient=gradient,
+        ("r", "alpha", "s", "beta"),
+        ("alpha", "beta"),
+        pareto_log_likelihood,
+        pareto_gradient,
+        x,
+        t_x,
+        T,
     )
-    fit.params["alpha"] *= scale
-    fit.params["beta"] *= scale
-    return fit
 
 
 def pareto_p_alive(params, x, t_x, T):

@@ -235,13 +235,10 @@ class ResPartner(models.Model):
         ]
 
     def action_view_engagement_history(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_mgmt.relationship_engagement_snapshot_action"
+        return self._relationship_action(
+            "relationship_mgmt.relationship_engagement_snapshot_action",
+            {"search_default_group_by_date": 0},
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"search_default_group_by_date": 0}
-        return action
 
     def action_recompute_engagement(self):
         """Server action / button: recompute the selected partners now and
@@ -251,6 +248,38 @@ class ResPartner(models.Model):
         return Engagement._engagement_recompute_notification(
             result, {"type": "ir.actions.client", "tag": "soft_reload"}
         )
+
+    # ---- Smart buttons ----
+    # A count per customer and the list it opens, on the records of the
+    # customer's commercial entity (interactions, satisfaction, enrolments,
+    # cross-sell here; agreements, disputes and trust in relationship_brm).
+
+    def _relationship_counts(self, model, domain=()):
+        """``{commercial partner: count}`` of the ``model`` records of these
+        partners' commercial entities (by ``partner_id``) that also match
+        ``domain``, in one ``_read_group``."""
+        return dict(
+            self.env[model]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids), *domain],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+
+    def _relationship_action(
+        self, xmlid, context=None, domain=(), partner_field="partner_id"
+    ):
+        """The window action ``xmlid`` on the records of this partner's
+        commercial entity (by ``partner_field``) that also match ``domain``,
+        opened with ``context``: what a smart button opens."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [
+            (partner_field, "=", self.commercial_partner_id.id),
+            *domain,
+        ]
+        action["context"] = context or {}
+        return action
 
     # ---- Interactions ----
     # Interactions logged with the customer (smart button, quick logging).
@@ -263,16 +292,8 @@ class ResPartner(models.Model):
 
     @api.depends_context("allowed_company_ids")
     def _compute_relationship_interaction_count(self):
-        commercial = self.commercial_partner_id
-        counts = dict(
-            self.env["relationship.interaction"]._read_group(
-                [
-                    ("partner_id", "in", commercial.ids),
-                    ("company_id", "in", self.env.companies.ids),
-                ],
-                ["partner_id"],
-                ["__count"],
-            )
+        counts = self._relationship_counts(
+            "relationship.interaction", [("company_id", "in", self.env.companies.ids)]
         )
         for partner in self:
             partner.relationship_interaction_count = counts.get(
@@ -281,12 +302,10 @@ class ResPartner(models.Model):
 
     def action_view_relationship_interactions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_mgmt.relationship_interaction_action"
+        return self._relationship_action(
+            "relationship_mgmt.relationship_interaction_action",
+            self._relationship_interaction_defaults(),
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = self._relationship_interaction_defaults()
-        return action
 
     def action_log_relationship_interaction(self):
         """Open a new interaction of this customer in a dialog."""
@@ -485,12 +504,10 @@ class ResPartner(models.Model):
 
     def action_view_satisfaction(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_mgmt.relationship_satisfaction_action"
+        return self._relationship_action(
+            "relationship_mgmt.relationship_satisfaction_action",
+            {"default_partner_id": self.commercial_partner_id.id},
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
 
     # ---- Post-sale programs ----
 
@@ -505,26 +522,16 @@ class ResPartner(models.Model):
     )
 
     def _compute_program_enrolment_count(self):
-        counts = dict(
-            self.env["relationship.program.enrolment"]._read_group(
-                [("partner_id", "in", self.commercial_partner_id.ids)],
-                ["partner_id"],
-                ["__count"],
-            )
-        )
+        counts = self._relationship_counts("relationship.program.enrolment")
         for partner in self:
             partner.program_enrolment_count = counts.get(
                 partner.commercial_partner_id, 0
             )
 
     def action_view_program_enrolments(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        return self._relationship_action(
             "relationship_mgmt.relationship_program_enrolment_action"
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {}
-        return action
 
     # ---- Cross-selling ----
 
@@ -562,16 +569,11 @@ class ResPartner(models.Model):
             partner.crosssell_recommendation_count = len(ids)
 
     def action_view_crosssell(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "relationship_mgmt.relationship_recommendation_action"
+        return self._relationship_action(
+            "relationship_mgmt.relationship_recommendation_action",
+            {"search_default_filter_open": 1},
+            domain=[("company_id", "=", self.env.company.id)],
         )
-        action["domain"] = [
-            ("partner_id", "=", self.commercial_partner_id.id),
-            ("company_id", "=", self.env.company.id),
-        ]
-        action["context"] = {"search_default_filter_open": 1}
-        return action
 
     # ---- Relationship summary (XML-RPC) ----
     # A customer's relationship summary in one call, for other systems (XML-RPC,
