@@ -24,3 +24,4 @@ from . import test_rpc_api
 from . import test_kpi
 from . import test_analytics_refund_margin
 from . import test_engagement_excluded_partners
+from . import test_tours

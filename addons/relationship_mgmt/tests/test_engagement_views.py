@@ -1,5 +1,7 @@
 from datetime import datetime, time, timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
@@ -25,6 +27,31 @@ class TestEngagementViews(RelationshipCommon):
             [(False, "graph"), (False, "list")]
         )
         self.assertIn("graph", history["views"])
+
+    def test_engagement_and_interactions_lead_the_button_box(self):
+        """Odoo folds the button box after a few buttons: the engagement and
+        the interactions come first (after Meetings), the addon's other buttons only when they
+        count something, and Log Interaction sits under the name."""
+        env = self.env(user=self.user_relationship)
+        arch = etree.fromstring(
+            env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        buttons = arch.xpath("//div[@name='button_box']/button")
+        names = [button.get("name") for button in buttons]
+        first = names.index("action_view_engagement_history")
+        # Only calendar's Meetings (applied with the same priority) may lead.
+        self.assertLessEqual(first, 1, names)
+        self.assertEqual(names[first + 1], "action_view_relationship_interactions")
+        by_name = {button.get("name"): button for button in buttons}
+        for name in ("action_view_satisfaction", "action_view_program_enrolments"):
+            self.assertIn("not ", by_name[name].get("invisible", ""), name)
+        self.assertNotIn("action_log_relationship_interaction", by_name)
+        self.assertTrue(
+            arch.xpath(
+                "//div[contains(@class, 'oe_title')]"
+                "//button[@name='action_log_relationship_interaction']"
+            )
+        )
 
     def test_relationships_menu_visible_to_users_not_to_others(self):
         root = self.env.ref("relationship_mgmt.relationship_root_menu")
