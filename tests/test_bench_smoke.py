@@ -76,7 +76,32 @@ def test_bench_load_runs_with_a_fault(tmp_path):
     if not database:
         pytest.skip("RELATIONSHIP_BENCH_DB is not set (see the test above)")
     output = tmp_path / "load.json"
-    result = subprocess.run(
+    # The kill is timed on a live run: on a loaded machine the short analytics
+    # refresh of size S may be missed once ("nothing killed"); a second run
+    # is then taken, with every check of the run that counts unchanged.
+    for _attempt in range(2):
+        result = run_load(database, output)
+        if result.returncode not in (0, 2) or not output.exists():
+            break
+        failures = json.loads(output.read_text())["verdict"]["failures"]
+        if failures != ["no analytics batch seen running: nothing killed"]:
+            break
+    tail = "\n".join(result.stdout.splitlines()[-40:])
+    assert result.returncode in (0, 2), (
+        f"bench/load.py exited {result.returncode}:\n{tail}"
+    )
+    report = json.loads(output.read_text())
+    assert report["verdict"]["failures"] == [], tail
+    assert report["report"]["all"]["total"]["calls"] > 0, tail
+    assert report["fault"]["killed"] and report["fault"]["worker"] == "cron", tail
+    assert report["next_run"]["complete"], tail
+    for check in report["writes"].values():
+        assert check["lost"] == check["doubled"] == 0, check
+
+
+def run_load(database, output):
+    """bench/load.py with two clients for 5 s, the analytics refresh killed."""
+    return subprocess.run(
         [
             sys.executable,
             str(ROOT / "bench" / "load.py"),
@@ -106,17 +131,6 @@ def test_bench_load_runs_with_a_fault(tmp_path):
         timeout=280,
         check=False,
     )
-    tail = "\n".join(result.stdout.splitlines()[-40:])
-    assert result.returncode in (0, 2), (
-        f"bench/load.py exited {result.returncode}:\n{tail}"
-    )
-    report = json.loads(output.read_text())
-    assert report["verdict"]["failures"] == [], tail
-    assert report["report"]["all"]["total"]["calls"] > 0, tail
-    assert report["fault"]["killed"] and report["fault"]["worker"] == "cron", tail
-    assert report["next_run"]["complete"], tail
-    for check in report["writes"].values():
-        assert check["lost"] == check["doubled"] == 0, check
 
 
 # Run by `odoo shell` on the bench copy: the nightly full recompute (batches
