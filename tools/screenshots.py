@@ -32,7 +32,8 @@ IDLE_JS = """
     const busy = document.querySelector(
         '.o_loading_indicator, .o_blockUI, .o-main-components-container .o_loading');
     const view = document.querySelector(
-        '.o_action_manager .o_view_controller, .o_action_manager .o_action, .o_portal_wrap, .oe_login_form');
+        '.o_action_manager .o_view_controller, .o_action_manager .o_action, '
+        + '.o_portal_wrap, .oe_login_form');
     return Boolean(view) && !busy && document.readyState === 'complete';
 })()
 """
@@ -80,7 +81,9 @@ class Browser:
 
     def call(self, method, **params):
         self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        self.ws.send(
+            json.dumps({"id": self.next_id, "method": method, "params": params})
+        )
         while True:
             message = json.loads(self.ws.recv())
             if message.get("id") == self.next_id:
@@ -90,7 +93,10 @@ class Browser:
 
     def evaluate(self, expression):
         result = self.call(
-            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+            "Runtime.evaluate",
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=True,
         )
         return result.get("result", {}).get("value")
 
@@ -119,17 +125,19 @@ class Browser:
 def login(browser, base, user, password):
     browser.goto(f"{base}/web/login")
     browser.evaluate(
-        "document.querySelector('input[name=login]').value = %s;"
-        "document.querySelector('input[name=password]').value = %s;"
+        f"document.querySelector('input[name=login]').value = {json.dumps(user)};"
+        "document.querySelector('input[name=password]').value = "
+        f"{json.dumps(password)};"
         "document.querySelector('form.oe_login_form').submit();"
-        % (json.dumps(user), json.dumps(password))
     )
     time.sleep(1.5)
     browser.wait_idle()
 
 
 def shoot(browser, path, colours):
-    data = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
+    data = base64.b64decode(
+        browser.call("Page.captureScreenshot", format="png")["data"]
+    )
     image = Image.open(io.BytesIO(data)).convert("RGB")
     image.quantize(colours, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 

@@ -30,8 +30,9 @@ class TestEngagementViews(RelationshipCommon):
 
     def test_engagement_and_interactions_lead_the_button_box(self):
         """Odoo folds the button box after a few buttons: the engagement and
-        the interactions come first (after Meetings), the addon's other buttons only when they
-        count something, and Log Interaction sits under the name."""
+        the interactions come first (after Meetings), the addon's other
+        buttons only when they count something, and Log Interaction sits under
+        the name."""
         env = self.env(user=self.user_relationship)
         arch = etree.fromstring(
             env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
