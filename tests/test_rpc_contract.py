@@ -280,6 +280,10 @@ def call_args(model, method, world, with_ids=True):
             [world["main_company_id"], "2026-05"],
             {},
         ),
+        ("relationship.dashboard", "get_dashboard_data"): (
+            [[world["main_company_id"]]],
+            {},
+        ),
         ("relationship.dispute", "resolve"): (
             [[world.fresh_dispute()], "rejection"],
             {"reason": "Contract test"},

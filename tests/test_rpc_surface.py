@@ -708,6 +708,7 @@ PRIVATE_METHODS = [
     ("relationship.agreement.obligation", "_write_periods", [[1], []]),
     ("relationship.trust.snapshot", "_recompute_company", [1]),
     ("relationship.interaction", "_check_interaction_vals", [{}]),
+    ("relationship.dashboard", "_dashboard_cards", [[1]]),
 ]
 
 
@@ -971,6 +972,8 @@ README_OUTPUT = {
     r"\nrecompute_trust \{(.|\n)*refresh_obligations \{(.|\n)*refresh_analytics \{",
     "Export and erase a customer's relationship data": r"^\d+ RPC Customer \w+ "
     r"\{.*'relationship.engagement': 1.*\}\nerased \{",
+    "Relationship dashboard": r"^tiers \S+(.|\n)*^revenue_at_risk (.|\n)*"
+    r"^dispute_sla (.|\n)*^key_partner_trust ",
     "Opening and resolving a dispute": r"^opened \S+ \w+\n\{'dispute_id': \d+, "
     r"'resolution_type': 'discount', .*'is_closed': True",
 }

@@ -58,6 +58,7 @@
         "views/relationship_kpi_measurement_views.xml",
         "views/relationship_kpi_target_views.xml",
         "wizards/relationship_kpi_measure_wizard_views.xml",
+        "views/relationship_dashboard_views.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -67,6 +68,9 @@
         "demo/relationship_demo_history.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "relationship_mgmt/static/src/dashboard/*",
+        ],
         "web.assets_tests": [
             "relationship_mgmt/static/tests/tours/*.js",
         ],

@@ -27,3 +27,4 @@ from . import resource_calendar
 from . import sale_order_dispute
 from . import relationship_kpi_measurement
 from . import relationship_demo
+from . import relationship_dashboard

@@ -30,3 +30,4 @@ from . import relationship_event
 from . import relationship_kpi_target
 from . import relationship_kpi_measurement
 from . import relationship_demo
+from . import relationship_dashboard

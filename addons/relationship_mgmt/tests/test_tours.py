@@ -99,3 +99,23 @@ class TestRelationshipTours(RelationshipCommon, HttpCase):
         )
         self.assertEqual(enrolments.partner_id, champions)
         self.assertEqual(set(enrolments.mapped("trigger_ref")), {"manual"})
+
+    def test_dashboard_card_opens_its_list(self):
+        for name, tier in (
+            ("Tour Dash Champion A", "champion"),
+            ("Tour Dash Champion B", "champion"),
+            ("Tour Dash Steady", "steady"),
+        ):
+            # sudo: scores are written by the engine only; the test stores them.
+            self.env["relationship.engagement"].sudo().create(
+                {
+                    "partner_id": self._customer(name).id,
+                    "company_id": self.env.company.id,
+                    "tier": tier,
+                }
+            )
+        self.start_tour(
+            "/odoo/action-relationship_mgmt.relationship_dashboard_action",
+            "relationship_mgmt_dashboard",
+            login=self.user_relationship.login,
+        )
