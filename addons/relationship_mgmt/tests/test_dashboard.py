@@ -257,3 +257,20 @@ class TestRelationshipDashboard(RelationshipCommon):
             self.assertLessEqual(
                 {"tiers", "revenue_at_risk", "churn", "nps", "csat"}, set(cards)
             )
+
+    def test_queries_do_not_grow_with_the_customers(self):
+        def queries():
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.Dashboard.get_dashboard_data([self.company.id])
+            return self.env.cr.sql_log_count - before
+
+        self._scored("Dash Counted", "steady", before="engaged")
+        self._analysed("Dash Counted Risk", 80.0, revenue=10.0)
+        queries()  # warms the caches (actions, groups)
+        few = queries()
+        for number in range(10):
+            self._scored(f"Dash More {number}", "engaged", before="dormant")
+            self._analysed(f"Dash More Risk {number}", 70.0, revenue=10.0)
+            self._answers("nps", "2026-06-01 10:00:00", number)
+        self.assertEqual(queries(), few)
