@@ -46,7 +46,7 @@ class TestBrmDashboard(DisputeCommon):
     def test_sla_compliance_of_open_disputes(self):
         disputes = self._disputes_in("ok", "ok", "at_risk", "breached", "none")
         closed = self._disputes_in("breached")
-        closed.stage_id = self.stages["rejected"]
+        closed.action_reject(reason="Not our fault")
         self.assertTrue(closed.is_closed)
 
         card = self._cards(company_ids=[self.env.company.id])["dispute_sla"]
