@@ -17,8 +17,8 @@ TIER_RANK = {key: rank for rank, (key, __) in enumerate(TIERS) if key != "new"}
 MOVEMENT_DAYS = 30
 # Months of satisfaction trend, the current one included.
 TREND_MONTHS = 6
-# Partner tiers (relationship_brm) whose trust the dashboard follows.
-KEY_PARTNER_TIERS = ("strategic", "key")
+# Customers at high churn risk listed on the revenue card.
+RISK_LISTED = 4
 
 
 class RelationshipDashboard(models.AbstractModel):
@@ -307,6 +307,10 @@ class RelationshipDashboard(models.AbstractModel):
         )
         high_domain = [*domain, ("churn_level", "=", "high")]
         at_risk_value = revenue + predicted
+        # The customers of the most value among them, to call first.
+        largest = Analytics.search(
+            high_domain, order="revenue_to_date desc, id", limit=RISK_LISTED
+        )
         revenue_card = self._card(
             "revenue_at_risk",
             _("Revenue at Risk"),
@@ -329,6 +333,19 @@ class RelationshipDashboard(models.AbstractModel):
             ),
             currency=self._dashboard_currency(currency),
             count=counts["high"],
+            items=[
+                {
+                    "key": str(record.id),
+                    "label": record.partner_id.display_name,
+                    "value": record.lifetime_value,
+                    "value_display": format_amount(
+                        self.env, record.lifetime_value, record.currency_id
+                    ),
+                    "tone": "danger",
+                    "domain": [("id", "=", record.id)],
+                }
+                for record in largest
+            ],
             empty=empty,
         )
         labels = dict(Analytics._fields["churn_level"]._description_selection(self.env))

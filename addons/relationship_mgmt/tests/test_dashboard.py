@@ -156,6 +156,15 @@ class TestRelationshipDashboard(RelationshipCommon):
         self.assertIn(currency.symbol, revenue["value_display"])
         self.assertIn("1,700.00", revenue["value_display"])
         self.assertEqual(self._opened(revenue).partner_id, risky)
+        # The most valuable of them first, each opening its own analytics.
+        self.assertEqual(
+            [(item["label"], item["value"]) for item in revenue["items"]],
+            [("Dash Risky", 1200.0), ("Dash Leaving", 500.0)],
+        )
+        self.assertEqual(
+            self._opened(revenue, revenue["items"][1]["key"]).partner_id,
+            risky[1],
+        )
 
         churn = cards["churn"]
         self.assertEqual(
