@@ -167,6 +167,35 @@ def periods_written_since(cr, last_written):
     return cr.fetchone()[0]
 
 
+def agreement_values(partner_id, company, today):
+    """A sales agreement of the partner started 330 days ago, with three
+    obligations: payment punctuality (monthly), minimum invoiced volume
+    (quarterly), maximum volume (yearly)."""
+    return {
+        "name": f"Bench agreement {partner_id}",
+        "partner_id": partner_id,
+        "company_id": company.id,
+        "agreement_type": "sales",
+        "date_start": today - timedelta(days=330),
+        "duration_months": 24,
+        "amount_committed": 10000.0,
+        "obligation_ids": [
+            Command.create(
+                {"kind": "payment_punctuality", "target": 90.0, "period": "month"}
+            ),
+            Command.create(
+                {
+                    "kind": "min_volume",
+                    "target": 500.0,
+                    "period": "quarter",
+                    "volume_basis": "invoiced",
+                }
+            ),
+            Command.create({"kind": "max_volume", "target": 50000.0, "period": "year"}),
+        ],
+    }
+
+
 def measure(registry, limit, profile=False, linked=False):
     with environment(registry) as env:
         company = env.ref("base.main_company")
@@ -174,38 +203,7 @@ def measure(registry, limit, profile=False, linked=False):
         partner_ids = customers_with_invoices(env.cr, company.id, limit)
         start = time.perf_counter()
         agreements = env["relationship.agreement"].create(
-            [
-                {
-                    "name": f"Bench agreement {pid}",
-                    "partner_id": pid,
-                    "company_id": company.id,
-                    "agreement_type": "sales",
-                    "date_start": today - timedelta(days=330),
-                    "duration_months": 24,
-                    "amount_committed": 10000.0,
-                    "obligation_ids": [
-                        Command.create(
-                            {
-                                "kind": "payment_punctuality",
-                                "target": 90.0,
-                                "period": "month",
-                            }
-                        ),
-                        Command.create(
-                            {
-                                "kind": "min_volume",
-                                "target": 500.0,
-                                "period": "quarter",
-                                "volume_basis": "invoiced",
-                            }
-                        ),
-                        Command.create(
-                            {"kind": "max_volume", "target": 50000.0, "period": "year"}
-                        ),
-                    ],
-                }
-                for pid in partner_ids
-            ]
+            [agreement_values(pid, company, today) for pid in partner_ids]
         )
         agreements.action_activate()
         env.flush_all()

@@ -12,7 +12,9 @@ addons installed (tools/run_tests.sh makes it), which it changes.
 import os
 import subprocess
 import time
+from contextlib import closing
 
+import psycopg2
 import pytest
 
 from conftest import (
@@ -164,6 +166,89 @@ def test_runner_executes_the_sharded_engagement_recompute(admin, customers, runn
         [result["jobs"]],
     )[0][0]
     assert workers == len(result["jobs"])
+
+
+def row_versions(partner_ids):
+    """``{partner: xmin}`` of the customers' engagement rows: the version
+    changes whenever a transaction writes the row."""
+    return dict(
+        query(
+            DATABASE,
+            "SELECT partner_id, xmin::text FROM relationship_engagement "
+            "WHERE partner_id = ANY(%s)",
+            [partner_ids],
+        )
+    )
+
+
+def test_runner_retries_a_failing_shard_and_keeps_the_others(
+    admin, customers, runner_url
+):
+    """Another transaction updates a customer's engagement row while its shard
+    waits to write it: the shard fails (serialization failure, its writes
+    rolled back) and the runner runs it again; the other shards' rows are
+    written once, by their first and only run."""
+    __, log_path = runner_url
+    admin.call("relationship.engagement", "recompute_engagement", customers)
+    target = customers[0]
+    shard = f":shard:{target % SHARDS}/{SHARDS}"
+    others = [pid for pid in customers if pid % SHARDS != target % SHARDS]
+    assert others
+
+    def shard_jobs(uuids):
+        return admin.call(
+            "queue.job",
+            "search_read",
+            [("uuid", "in", uuids), ("identity_key", "like", ":shard:")],
+            ["identity_key", "state", "retry"],
+        )
+
+    with closing(psycopg2.connect(dbname=DATABASE)) as holder:
+        with holder.cursor() as cr:
+            cr.execute(
+                "UPDATE relationship_engagement SET write_date = now() "
+                "WHERE partner_id = %s",
+                [target],
+            )
+        uuids = admin.call("relationship.engagement", "recompute_engagement", [])[
+            "jobs"
+        ]
+        # Wait until the other shards are done and the target's shard waits
+        # for the row.
+        deadline = time.monotonic() + 120
+        while True:
+            states = {job["identity_key"]: job["state"] for job in shard_jobs(uuids)}
+            waiting = query(
+                DATABASE,
+                "SELECT COUNT(*) FROM pg_stat_activity "
+                "WHERE datname = %s AND wait_event_type = 'Lock'",
+                [DATABASE],
+            )[0][0]
+            blocked = [key for key, state in states.items() if state != "done"]
+            if waiting and len(blocked) == 1:
+                break
+            assert time.monotonic() < deadline, (states, log_path.read_text())
+            time.sleep(0.5)
+        assert blocked[0].endswith(shard)
+        kept = row_versions(others)
+        holder.commit()
+
+    jobs = wait_for(admin, uuids, log_path)
+
+    assert {job["state"] for job in jobs} == {"done"}, jobs
+    retries = {job["identity_key"]: job["retry"] for job in shard_jobs(uuids)}
+    assert {key: count for key, count in retries.items() if count > 1} == {
+        blocked[0]: 2
+    }, retries
+    # Kept: the other shards' rows were not written again.
+    assert row_versions(others) == kept
+    rows = admin.call(
+        "relationship.engagement",
+        "search_read",
+        [("partner_id", "=", target)],
+        ["tier", "score", "order_count"],
+    )
+    assert rows[0]["order_count"] and rows[0]["tier"] != "new", rows
 
 
 def test_runner_executes_a_company_job_of_the_analytics(admin, customers, runner_url):

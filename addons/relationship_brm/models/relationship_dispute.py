@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.relationship_mgmt.engine.signals import INVOICE_AND_REFUND_TYPES
+from odoo.addons.relationship_mgmt.tools import batch_runner
 
 from .relationship_dispute_sla import DISPUTE_TYPES, PRIORITIES
 
@@ -64,8 +65,6 @@ SLA_DATE_FIELDS = (
     "date_response_at_risk",
     "date_resolution_at_risk",
 )
-# Key of the advisory lock serialising the SLA cron between workers.
-SLA_CRON_LOCK = "relationship_brm.dispute_sla_cron"
 RESOLUTION_TYPES = [
     ("credit_note", "Credit Note"),
     ("replacement", "Replacement Delivery"),
@@ -1010,16 +1009,32 @@ class RelationshipDispute(models.Model):
             self.browse(ids)._internal().write({fname: value})
 
     @api.model
-    def _cron_update_sla(self):
-        """Every 15 minutes: the SLA status and age of every open dispute, in
-        one UPDATE each, then the escalation of the disputes newly breached
-        (not escalated yet). Running it again changes and notifies nothing;
-        a second worker running it at the same time skips (advisory lock)."""
+    def _cron_update_sla(self, companies=None):
+        """Every 15 minutes: the SLA status and age of every open dispute of
+        ``companies`` (default: all), in one UPDATE each, then the escalation
+        of the disputes newly breached (not escalated yet). Running it again
+        changes and notifies nothing; a company whose SLA update runs in
+        another worker is skipped (its transaction-level lock)."""
+        result, __ = self._update_sla_locked(
+            self.env["res.company"].search([]) if companies is None else companies
+        )
+        return result
+
+    @api.model
+    def _update_sla_locked(self, companies):
+        """The SLA update of the ``companies`` whose lock this transaction
+        takes. Returns ``({"changed": n, "escalated": n}, companies run)``."""
         cr = self.env.cr
-        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", SLA_CRON_LOCK))
-        if not cr.fetchone()[0]:
-            _logger.info("Dispute SLA update already running: skipped")
-            return {"changed": 0, "escalated": 0}
+        locked = companies.filtered(
+            lambda company: batch_runner.try_lock(cr, "dispute_sla", company.id)
+        )
+        if locked != companies:
+            _logger.info(
+                "Dispute SLA update of %s already running: skipped",
+                ", ".join((companies - locked).mapped("name")),
+            )
+        if not locked:
+            return {"changed": 0, "escalated": 0}, locked
         self.env.flush_all()
         now = fields.Datetime.now()
         cr.execute(
@@ -1030,6 +1045,7 @@ class RelationshipDispute(models.Model):
                       FROM relationship_dispute d
                       JOIN relationship_dispute_sla sla ON sla.id = d.sla_id
                      WHERE d.active AND NOT COALESCE(d.is_closed, FALSE)
+                       AND d.company_id = ANY(%(companies)s)
                        AND d.date_response_due IS NOT NULL
                        AND d.date_resolution_due IS NOT NULL
                        AND d.date_sla_paused IS NULL
@@ -1041,6 +1057,7 @@ class RelationshipDispute(models.Model):
                 """,
                 sla_state=sla_state_sql(now),
                 now=now,
+                companies=locked.ids,
             )
         )
         changed = cr.rowcount
@@ -1051,11 +1068,13 @@ class RelationshipDispute(models.Model):
                    SET age_bucket = bucket.age_bucket
                   FROM (SELECT d.id, %(age_bucket)s AS age_bucket
                           FROM relationship_dispute d
-                         WHERE d.active AND NOT COALESCE(d.is_closed, FALSE)) bucket
+                         WHERE d.active AND NOT COALESCE(d.is_closed, FALSE)
+                           AND d.company_id = ANY(%(companies)s)) bucket
                  WHERE bucket.id = d.id
                    AND d.age_bucket IS DISTINCT FROM bucket.age_bucket
                 """,
                 age_bucket=age_bucket_sql(now),
+                companies=locked.ids,
             )
         )
         self.invalidate_model(["sla_state", "age_bucket", "write_date"])
@@ -1064,6 +1083,7 @@ class RelationshipDispute(models.Model):
                 ("sla_state", "=", "breached"),
                 ("escalated", "=", False),
                 ("is_closed", "=", False),
+                ("company_id", "in", locked.ids),
             ]
         )
         breached._escalate()
@@ -1072,7 +1092,7 @@ class RelationshipDispute(models.Model):
             changed,
             len(breached),
         )
-        return {"changed": changed, "escalated": len(breached)}
+        return {"changed": changed, "escalated": len(breached)}, locked
 
     def _escalate(self):
         """Escalate newly breached disputes, once: flag them, move the open

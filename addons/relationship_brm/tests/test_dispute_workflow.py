@@ -4,6 +4,8 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from odoo.addons.relationship_mgmt.tools import batch_runner
+
 from .dispute_common import T0, DisputeCommon
 
 
@@ -216,10 +218,8 @@ class TestDisputeWorkflow(DisputeCommon):
         with freeze_time(T0):
             dispute = self._dispute(priority="3")
         with self.env.registry.cursor() as other:
-            other.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                ["relationship_brm.dispute_sla_cron"],
-            )
+            lock = batch_runner.lock_query("dispute_sla", dispute.company_id.id)
+            other.execute(lock.code, lock.params)
             with freeze_time(T0 + timedelta(hours=5)):
                 result = self.Dispute._cron_update_sla()
             other.rollback()

@@ -683,10 +683,15 @@ class RelationshipEngagement(models.Model):
         )
         self.env.flush_all()
         try:
-            return self._engagement_score_and_write(company, None, run, batch_run)
+            counts = self._engagement_score_and_write(company, None, run, batch_run)
         finally:
-            engine.drop_tables(self.env.cr)
             self.env.invalidate_all()
+        # Not in ``finally``: after a failed statement the transaction only
+        # accepts a rollback, which drops the temporary tables anyway, and a
+        # DROP would replace the error (a serialization failure the job queue
+        # retries) by "current transaction is aborted".
+        engine.drop_tables(self.env.cr)
+        return counts
 
     @api.model
     def _engagement_finish_run(self, company, inputs):

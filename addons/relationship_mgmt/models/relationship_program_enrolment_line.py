@@ -78,10 +78,11 @@ class RelationshipProgramEnrolmentLine(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _lock_due_lines(self, now, limit, exclude_ids=()):
-        """Lock up to ``limit`` scheduled lines due at ``now``; lines locked
-        by another transaction (another cron worker) are skipped."""
-        self.flush_model(["state", "date_due"])
+    def _lock_due_lines(self, now, limit, exclude_ids=(), company=None):
+        """Lock up to ``limit`` scheduled lines due at ``now`` (of ``company``
+        when given); lines locked by another transaction (another cron
+        worker) are skipped."""
+        self.flush_model(["state", "date_due", "company_id"])
         self.env.cr.execute(
             SQL(
                 """
@@ -90,12 +91,14 @@ class RelationshipProgramEnrolmentLine(models.Model):
                  WHERE state = 'scheduled'
                    AND date_due <= %(now)s
                    AND NOT (id = ANY(%(exclude)s))
+                   %(of_company)s
               ORDER BY date_due, sequence, id
                  LIMIT %(limit)s
                    FOR UPDATE SKIP LOCKED
                 """,
                 now=now,
                 exclude=list(exclude_ids),
+                of_company=SQL("AND company_id = %s", company.id) if company else SQL(),
                 limit=limit,
             )
         )
@@ -221,18 +224,30 @@ class RelationshipProgramEnrolmentLine(models.Model):
 
     @api.model
     def _cron_run_due_steps(self, batch_size=RUN_BATCH):
-        """Run every due step, ``batch_size`` per transaction. Each line is
-        locked (``FOR UPDATE SKIP LOCKED``) and leaves the scheduled state in
-        the transaction that runs it, so a step runs once even when the cron
-        runs twice at the same time.
+        """Run every due step, ``batch_size`` per transaction (see
+        ``_run_due_steps``).
 
         :return: number of lines processed
         """
-        commit = batch_runner.may_commit()
+        return self._run_due_steps(batch_size=batch_size, commit=None)
+
+    @api.model
+    def _run_due_steps(self, company=None, batch_size=RUN_BATCH, commit=False):
+        """Run the due steps (of ``company`` when given), ``batch_size`` at a
+        time, committing after each batch when ``commit`` (None: as a cron
+        does, see ``batch_runner.may_commit``). Each line is locked (``FOR
+        UPDATE SKIP LOCKED``) and leaves the scheduled state in the
+        transaction that runs it, so a step runs once even when two workers
+        run the due steps at the same time.
+
+        :return: number of lines processed
+        """
+        if commit is None:
+            commit = batch_runner.may_commit()
         now = fields.Datetime.now()
         processed = []
         while True:
-            lines = self._lock_due_lines(now, batch_size, processed)
+            lines = self._lock_due_lines(now, batch_size, processed, company)
             if not lines:
                 break
             processed += lines.ids

@@ -28,6 +28,7 @@ LOCK_KEYS = {
     "crosssell": 72_410_303,
     "trust": 72_410_304,
     "obligations": 72_410_305,
+    "dispute_sla": 72_410_306,
 }
 
 

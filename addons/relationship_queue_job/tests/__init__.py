@@ -1,2 +1,3 @@
 from . import test_jobs
 from . import test_sharded_run
+from . import test_followup_jobs

@@ -5,27 +5,51 @@ from odoo.addons.queue_job.job import Job
 from odoo.addons.relationship_mgmt.tests.common import RelationshipCommon
 
 
-class QueueJobCommon(RelationshipCommon):
-    """The Relationships fixtures, with the batches going to the queue: the
-    test suite runs the other addons' tests with ``QUEUE_JOB__NO_DELAY`` (the
-    batches run now, as without this addon), cleared here."""
+class QueueingMixin:
+    """Batches going to the queue on top of a fixture class: the test suite
+    runs the other addons' tests with ``QUEUE_JOB__NO_DELAY`` (the batches run
+    now, as without this addon), cleared here; stored jobs performed as the
+    job runner's worker does."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.startClassPatcher(patch.dict(os.environ))
         os.environ.pop("QUEUE_JOB__NO_DELAY", None)
-        cls.Run = cls.env["relationship.job.run"]
         # sudo: the jobs are read as a job queue manager would.
         cls.QueueJob = cls.env["queue.job"].sudo()
+
+    def _jobs(self, uuids):
+        return self.QueueJob.search([("uuid", "in", list(uuids))])
+
+    def _perform(self, record):
+        """Run a stored job as the job runner's worker does (its own user
+        and company), without the HTTP round trip; mark it done and release
+        the jobs depending on it."""
+        job = Job.load(self.env, record.uuid)
+        job.set_started()
+        job.perform()
+        job.set_done()
+        job.store()
+        # The dependent jobs are released in SQL: the states must be written.
+        self.env.flush_all()
+        job.enqueue_waiting()
+        self.env.invalidate_all()
+        return job
+
+
+class QueueJobCommon(QueueingMixin, RelationshipCommon):
+    """The Relationships fixtures, with the batches going to the queue."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Run = cls.env["relationship.job.run"]
 
     def _set_shards(self, count):
         self.env["ir.config_parameter"].set_param(
             "relationship_queue_job.engagement_shards", str(count)
         )
-
-    def _jobs(self, uuids):
-        return self.QueueJob.search([("uuid", "in", list(uuids))])
 
     def _steps(self, uuids):
         """A run's jobs in the order of their dependencies: ``(prepare,
@@ -43,21 +67,6 @@ class QueueJobCommon(RelationshipCommon):
             ),
             step(":finish"),
         )
-
-    def _perform(self, record):
-        """Run a stored job as the job runner's worker does (its own user
-        and company), without the HTTP round trip; mark it done and release
-        the jobs depending on it."""
-        job = Job.load(self.env, record.uuid)
-        job.set_started()
-        job.perform()
-        job.set_done()
-        job.store()
-        # The dependent jobs are released in SQL: the states must be written.
-        self.env.flush_all()
-        job.enqueue_waiting()
-        self.env.invalidate_all()
-        return job
 
     def _engagement_values(self, company=None):
         """Every stored value of the company's engagement rows, with the

@@ -219,7 +219,7 @@ class TestJobs(QueueJobCommon):
             .sudo()
             .search([("channel_id.complete_name", "=like", "root.relationship%")])
         )
-        self.assertEqual(len(functions), 8)
+        self.assertEqual(len(functions), 10)
         for function in functions:
             self.assertEqual(function._parse_retry_pattern(), RETRY_PATTERN)
         channels = (
@@ -234,6 +234,7 @@ class TestJobs(QueueJobCommon):
                 "root.relationship.analytics",
                 "root.relationship.brm",
                 "root.relationship.engagement",
+                "root.relationship.followup",
             ],
         )
 
