@@ -260,12 +260,18 @@ def lifetimes_predictions(kind, summary, horizon, boundaries, months):
     return churn, purchases, purchases * spend, monthly, params, seconds
 
 
-def repeat_spend(summary):
+def repeat_spend(summary, evidence="repeat"):
     """The textbook Gamma-Gamma (the project's fitter) on the repeat
-    purchase days only: one-time buyers get the population mean."""
+    purchase days only. ``evidence="repeat"``: each customer's expected
+    spend from their repeat days (one-time buyers get the population mean);
+    ``"all"``: from all their purchase days (first included) under that
+    population."""
     n = np.where(summary["repeat_mean"] > 0, summary["x"], 0.0)
     fit = clv.fit_gamma_gamma(n[n > 0], summary["repeat_mean"][n > 0])
-    return clv.gamma_gamma_expected_spend(fit.params, n, summary["repeat_mean"])
+    if evidence == "repeat":
+        return clv.gamma_gamma_expected_spend(fit.params, n, summary["repeat_mean"])
+    days = np.where(summary["mean"] > 0, summary["x"] + 1.0, 0.0)
+    return clv.gamma_gamma_expected_spend(fit.params, days, summary["mean"])
 
 
 def naive_predictions(summary, horizon_days, month_days, months):
@@ -399,15 +405,23 @@ def backtest(registry, months, as_of=None, model_kinds=("bgnbd",)):
                 actual,
                 month_starts,
             )
-            if kind == model_kinds[0]:
-                # The spend variant: Gamma-Gamma on repeat purchases only.
-                results[f"project ({kind}, repeat-only spend)"] = metrics(
-                    project_predictions(
-                        env, company, customers, as_of, spend=repeat_spend(summary)
-                    ),
-                    threshold,
-                    actual,
-                    month_starts,
+            # Spend variants on the first setting's purchases: Gamma-Gamma
+            # fitted on repeat purchases only, each customer's spend from
+            # their repeat purchases, or from all of them.
+            for evidence in ("repeat", "all") if kind == model_kinds[0] else ():
+                results[f"project ({kind}, spend fit on repeats, {evidence})"] = (
+                    metrics(
+                        project_predictions(
+                            env,
+                            company,
+                            customers,
+                            as_of,
+                            spend=repeat_spend(summary, evidence),
+                        ),
+                        threshold,
+                        actual,
+                        month_starts,
+                    )
                 )
         references = {}
         for kind, name in (
