@@ -38,6 +38,9 @@ PARETO_NBD = "pareto_nbd"
 # (almost no repeat purchase) from sending a parameter to 0 or infinity.
 PENALTY = 0.01
 QUADRATURE_NODES = 16
+# Above this many distinct histories the fit starts from a fit on an even
+# sample of this many (the maximum is still the one over every customer).
+WARM_START_HISTORIES = 2000
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
 
 
@@ -107,11 +110,19 @@ def group_histories(*columns):
 
 
 def _minimise(
-    negative_ll, start, names, kind, customers, transform=np.exp, gradient=None
+    negative_ll,
+    start,
+    names,
+    kind,
+    customers,
+    transform=np.exp,
+    gradient=None,
+    hess_inv=None,
 ):
     """Minimise a mean negative log-likelihood over log parameters, plus the
     ridge ``PENALTY`` on the total; ``gradient(theta)`` (optional) returns the
-    mean's gradient in ``theta``."""
+    mean's gradient in ``theta``; ``hess_inv``: BFGS's first estimate of the
+    inverse Hessian (from a fit on a sample)."""
     penalty = PENALTY / max(customers, 1)
 
     def objective(theta):
@@ -130,7 +141,7 @@ def _minimise(
             np.asarray(start, dtype=float),
             jac=jacobian if gradient else None,
             method="BFGS",
-            options={"gtol": 1e-6, "maxiter": 400},
+            options={"gtol": 1e-6, "maxiter": 400, "hess_inv0": hess_inv},
         )
         params = transform(result.x)
         ll = -negative_ll(params) * customers
@@ -148,6 +159,7 @@ def _minimise(
         customers=int(round(customers)),
         converged=converged,
         message=message,
+        extra={"theta": result.x, "hess_inv": result.hess_inv, "steps": result.nit},
     )
 
 
@@ -169,20 +181,42 @@ def _fit(kind, names, scaled, log_likelihood, gradient, x, t_x, T, counts=None):
     def unpack(p):
         return dict(zip(names, p * factors, strict=True))
 
-    def negative_ll(p):
-        return -_mean(log_likelihood(unpack(p), x, t_x, T), counts)
+    def run(rows, start, hess_inv=None):
+        x, t_x, T, counts = (column[rows] for column in (x_all, t_x_all, T_all, w_all))
+        # A sample's counts are scaled to the company's total (same ridge).
+        counts = counts * (total / counts.sum())
 
-    def negative_gradient(theta):
-        return -gradient(unpack(np.exp(theta)), x, t_x, T, counts)
+        def negative_ll(p):
+            return -_mean(log_likelihood(unpack(p), x, t_x, T), counts)
 
-    fit = _minimise(
-        negative_ll,
-        [0.0] * len(names),
-        names,
-        kind,
-        total,
-        gradient=negative_gradient,
-    )
+        def negative_gradient(theta):
+            return -gradient(unpack(np.exp(theta)), x, t_x, T, counts)
+
+        return _minimise(
+            negative_ll,
+            start,
+            names,
+            kind,
+            total,
+            gradient=negative_gradient,
+            hess_inv=hess_inv,
+        )
+
+    x_all, t_x_all, T_all, w_all = x, t_x, T, counts
+    everyone = np.arange(len(x))
+    start, hess_inv = np.zeros(len(names)), None
+    if len(x) > WARM_START_HISTORIES:
+        # Many distinct histories: most of the way on an even sample of
+        # them, the last steps (few, from the sample's curvature) on all.
+        sample = np.unique(
+            np.linspace(0, len(x) - 1, WARM_START_HISTORIES).round().astype(int)
+        )
+        warm = run(sample, start)
+        if usable(warm):
+            start, hess_inv = warm.extra["theta"], warm.extra["hess_inv"]
+            symmetric = (hess_inv + hess_inv.T) / 2.0
+            hess_inv = symmetric if np.all(np.linalg.eigvalsh(symmetric) > 0) else None
+    fit = run(everyone, start, hess_inv)
     fit.extra["histories"] = len(x)
     for name in scaled:
         fit.params[name] *= scale
