@@ -99,6 +99,24 @@ class TestCustomerBaseModel(BaseCase):
                     places=6,
                 )
 
+    def test_warm_start_reaches_the_maximum_over_every_customer(self):
+        rng = np.random.default_rng(13)
+        T = self._observation_times(rng, 3000)
+        x, t_x = clv.simulate_pareto_nbd(
+            {"r": 0.7, "alpha": 5.0, "s": 1.2, "beta": 40.0}, T, rng
+        )
+        self.patch(clv, "WARM_START_HISTORIES", 500)
+        warm = clv.fit_pareto_nbd(x, t_x, T)
+        self.patch(clv, "WARM_START_HISTORIES", 10**9)
+        cold = clv.fit_pareto_nbd(x, t_x, T)
+
+        self.assertTrue(warm.converged and cold.converged)
+        self.assertEqual(warm.customers, 3000)
+        self.assertLess(warm.extra["steps"], cold.extra["steps"])
+        self.assertAlmostEqual(warm.log_likelihood, cold.log_likelihood, delta=1e-3)
+        for name, value in cold.params.items():
+            self.assertAlmostEqual(warm.params[name], value, delta=0.01 * value)
+
     def test_holdout_validation_picks_the_generating_model(self):
         for kind, params, simulate in (
             (
