@@ -137,7 +137,11 @@ def holdout_actuals(rows, customers, months):
 # ----------------------------------------------------------------------
 
 
-def project_predictions(env, company, customers, as_of):
+def project_predictions(env, company, customers, as_of, spend=None):
+    """The refresh's stored predictions; with ``spend`` (one value per
+    customer), the revenue and monthly forecast use it instead of the
+    stored value of a purchase (a spend-model variant on the same purchase
+    predictions)."""
     Analytics = env["relationship.analytics"]
     rows = Analytics.search(
         [("company_id", "=", company.id), ("partner_id", "in", customers)]
@@ -151,10 +155,13 @@ def project_predictions(env, company, customers, as_of):
         row = by_partner[pid]
         churn[index] = row.churn_risk / 100.0
         purchases[index] = row.expected_purchases
-        revenue[index] = row.predicted_revenue
+        value = row.next_order_value if spend is None else float(spend[index])
+        revenue[index] = (
+            row.predicted_revenue if spend is None else row.expected_purchases * value
+        )
         values = {
             "forecast_purchases": row.forecast_purchases,
-            "next_order_value": row.next_order_value,
+            "next_order_value": value,
         }
         for month, amount in engine.monthly_forecast(values, as_of):
             monthly[month] = monthly.get(month, 0.0) + amount
@@ -251,6 +258,20 @@ def lifetimes_predictions(kind, summary, horizon, boundaries, months):
         for k, month in enumerate(months)
     }
     return churn, purchases, purchases * spend, monthly, params, seconds
+
+
+def repeat_spend(summary, evidence="repeat"):
+    """The textbook Gamma-Gamma (the project's fitter) on the repeat
+    purchase days only. ``evidence="repeat"``: each customer's expected
+    spend from their repeat days (one-time buyers get the population mean);
+    ``"all"``: from all their purchase days (first included) under that
+    population."""
+    n = np.where(summary["repeat_mean"] > 0, summary["x"], 0.0)
+    fit = clv.fit_gamma_gamma(n[n > 0], summary["repeat_mean"][n > 0])
+    if evidence == "repeat":
+        return clv.gamma_gamma_expected_spend(fit.params, n, summary["repeat_mean"])
+    days = np.where(summary["mean"] > 0, summary["x"] + 1.0, 0.0)
+    return clv.gamma_gamma_expected_spend(fit.params, days, summary["mean"])
 
 
 def naive_predictions(summary, horizon_days, month_days, months):
@@ -376,6 +397,7 @@ def backtest(registry, months, as_of=None, model_kinds=("bgnbd",)):
                 "other_log_likelihoods": fit.other_log_likelihoods,
                 "customers_fitted": fit.fit_customer_count,
                 "seasonal_index": fit.seasonal_index,
+                "validation": fit.validation or None,
             }
             results[f"project ({kind})"] = metrics(
                 project_predictions(env, company, customers, as_of),
@@ -383,6 +405,24 @@ def backtest(registry, months, as_of=None, model_kinds=("bgnbd",)):
                 actual,
                 month_starts,
             )
+            # Spend variants on the first setting's purchases: Gamma-Gamma
+            # fitted on repeat purchases only, each customer's spend from
+            # their repeat purchases, or from all of them.
+            for evidence in ("repeat", "all") if kind == model_kinds[0] else ():
+                results[f"project ({kind}, spend fit on repeats, {evidence})"] = (
+                    metrics(
+                        project_predictions(
+                            env,
+                            company,
+                            customers,
+                            as_of,
+                            spend=repeat_spend(summary, evidence),
+                        ),
+                        threshold,
+                        actual,
+                        month_starts,
+                    )
+                )
         references = {}
         for kind, name in (
             (clv.BGNBD, "lifetimes BG/NBD"),
@@ -418,7 +458,7 @@ def backtest(registry, months, as_of=None, model_kinds=("bgnbd",)):
 
 
 def engine_excluded(env):
-    from odoo.addons.relationship_mgmt.engine.engagement import (  # noqa: PLC0415
+    from odoo.addons.relationship_mgmt.engine.signals import (  # noqa: PLC0415
         excluded_partner_ids,
     )
 
@@ -458,6 +498,19 @@ def report(result):
             f"{fit['parameters']} spend {fit['spend_parameters']}"
             + (f" (fallback: {fit['fallback']})" if fit["fallback"] else "")
         )
+        if fit.get("validation"):
+            figures = fit["validation"]
+            scores = {
+                kind: {k: round(v, 4) for k, v in score.items() if k != "params"}
+                for kind, score in (figures.get("scores") or {}).items()
+                if isinstance(score, dict)
+            }
+            print(
+                f"  validation: up to {figures.get('cutoff')}, "
+                f"{figures.get('holdout_days')} days held out, "
+                f"{figures.get('customers')} customers, chosen "
+                f"{figures.get('chosen') or figures.get('skipped')}: {scores}"
+            )
     for name, reference in result["references"].items():
         params = {k: round(v, 4) for k, v in reference["parameters"].items()}
         print(f"{name}: {json.dumps(params)} ({reference['seconds']:.1f} s)")
@@ -487,7 +540,7 @@ def main(argv=None):
         "--models",
         default="bgnbd",
         help="comma-separated company settings of the project's model to "
-        "back-test, each refreshed in turn: bgnbd, pareto_nbd, best",
+        "back-test, each refreshed in turn: bgnbd, pareto_nbd, best, auto",
     )
     parser.add_argument("--output", help="JSON file")
     parser.add_argument("--addons-path", default=ADDONS_PATH)

@@ -42,14 +42,43 @@ MODEL_UNIT_DAYS = 7.0
 MIN_FIT_CUSTOMERS = 20
 MIN_REPEAT_CUSTOMERS = 5
 MIN_SPEND_CUSTOMERS = 10
-# The fit reads at most this many customers, evenly spread over the company's
-# (ordered) customers: 4 parameters need far fewer, and the fit stays a small
-# share of the refresh at any size. Predictions cover every customer.
-FIT_SAMPLE = 5000
+# Model setting "auto": the last part of the company's history, at most the
+# horizon and at most this share of it, is held out to compare the models.
+AUTO = "auto"
+VALIDATION_SHARE = 1.0 / 3.0
+VALIDATION_MIN_DAYS = 28
+# The model used when "auto" cannot validate (the better one in the
+# back-tests, bench/README.md).
+AUTO_FALLBACK = clv.PARETO_NBD
 # A monthly seasonal index needs this much history.
 SEASON_MIN_DAYS = 730
 # Next purchase windows further than this are not shown.
 MAX_WINDOW_DAYS = 3650
+
+
+def _purchase_days(company_id, until):
+    """The company's confirmed orders before ``until`` per customer (the
+    commercial partner) and day: ``customer_id, day, orders, amount,
+    margin`` (company currency). Several orders on one day are one purchase
+    of the customer-base model."""
+    return SQL(
+        """
+        SELECT p.commercial_partner_id AS customer_id,
+               so.date_order::date AS day, COUNT(*) AS orders,
+               SUM(so.amount_untaxed
+                   / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount,
+               SUM(COALESCE(so.margin, 0.0)
+                   / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS margin
+          FROM sale_order so
+          JOIN res_partner p ON p.id = so.partner_id
+         WHERE so.company_id = %(company_id)s
+           AND so.state = 'sale'
+           AND so.date_order < %(until)s
+         GROUP BY 1, 2
+        """,
+        company_id=company_id,
+        until=until,
+    )
 
 
 def order_rhythm(cr, company_id, as_of):
@@ -67,24 +96,12 @@ def order_rhythm(cr, company_id, as_of):
                    COUNT(*) FILTER (WHERE d.amount > 0)::int4,
                    SUM(d.amount) FILTER (WHERE d.amount > 0),
                    array_agg(EXTRACT(MONTH FROM d.day)::int2)
-              FROM (
-                SELECT p.commercial_partner_id AS customer_id,
-                       so.date_order::date AS day, COUNT(*) AS orders,
-                       SUM(so.amount_untaxed
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount,
-                       SUM(COALESCE(so.margin, 0.0)
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS margin
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company_id)s
-                   AND so.state = 'sale'
-                   AND so.date_order < %(until)s
-                 GROUP BY 1, 2
-              ) d
+              FROM (%s) d
              GROUP BY d.customer_id
             """,
-            company_id=company_id,
-            until=datetime.combine(as_of + timedelta(days=1), time.min),
+            _purchase_days(
+                company_id, datetime.combine(as_of + timedelta(days=1), time.min)
+            ),
         )
     )
     return {
@@ -272,6 +289,8 @@ class CustomerModel:
     bic: float = 0.0
     other_fits: dict = field(default_factory=dict)
     seasonal_index: list = None
+    # Model setting "auto": the time-split validation (select_model).
+    validation: dict = field(default_factory=dict)
     predictions: dict = field(default_factory=dict)
 
     @property
@@ -317,18 +336,97 @@ def company_seasonal_index(rhythms, as_of):
     return [round(float(value), 4) for value in clv.seasonal_index(counts, exposure)]
 
 
-def _fit_sample(count):
-    if count <= FIT_SAMPLE:
-        return np.arange(count)
-    return np.unique(np.linspace(0, count - 1, FIT_SAMPLE).round().astype(int))
+def validation_cutoff(rhythms, as_of, horizon_days):
+    """Last day of the calibration part of the time-split validation (the
+    model setting ``auto``): the holdout is the end of the company's
+    history, as long as the horizon but at most ``VALIDATION_SHARE`` of the
+    history; None when that leaves less than ``VALIDATION_MIN_DAYS``."""
+    if not rhythms:
+        return None
+    first = min(r["first_order_date"] for r in rhythms.values())
+    length = min(horizon_days, (as_of - first).days * VALIDATION_SHARE)
+    if length < VALIDATION_MIN_DAYS:
+        return None
+    return as_of - timedelta(days=round(length))
 
 
-def customer_model(rhythms, as_of, horizon_days, forecast_months, kind=clv.PARETO_NBD):
+def validation_histories(cr, company_id, cutoff, as_of):
+    """Per customer who bought by ``cutoff``: purchase days up to it, first
+    and last of them, and purchase days in ``(cutoff, as_of]``. One query."""
+    cr.execute(
+        SQL(
+            """
+            SELECT d.customer_id,
+                   COUNT(*) FILTER (WHERE d.day <= %(cutoff)s)::int4,
+                   MIN(d.day), MAX(d.day) FILTER (WHERE d.day <= %(cutoff)s),
+                   COUNT(*) FILTER (WHERE d.day > %(cutoff)s)::int4
+              FROM (%(days)s) d
+             GROUP BY d.customer_id
+            HAVING MIN(d.day) <= %(cutoff)s
+            """,
+            cutoff=cutoff,
+            days=_purchase_days(
+                company_id, datetime.combine(as_of + timedelta(days=1), time.min)
+            ),
+        )
+    )
+    return {row[0]: row[1:] for row in cr.fetchall()}
+
+
+def select_model(histories, cutoff, as_of):
+    """The model setting ``auto``: BG/NBD or Pareto/NBD, whichever predicts
+    the purchases of the held-out end of the history (after ``cutoff``)
+    better, from fits on the history up to ``cutoff``. ``histories``: the
+    customers' ``validation_histories``. Returns ``(kind, figures)``; the
+    kind is ``AUTO_FALLBACK`` and ``figures["skipped"]`` says why when the
+    validation cannot decide."""
+    figures = {
+        "cutoff": cutoff.isoformat() if cutoff else None,
+        "holdout_days": (as_of - cutoff).days if cutoff else 0,
+        "customers": len(histories),
+    }
+    if cutoff is None:
+        return AUTO_FALLBACK, {**figures, "skipped": "short_history"}
+    rows = np.array(
+        [
+            (days - 1, (last - first).days, (cutoff - first).days, later)
+            for days, first, last, later in histories.values()
+        ],
+        dtype=float,
+    ).reshape(-1, 4)
+    x, t_x, T, later = rows.T
+    figures.update(
+        repeat_customers=int((x > 0).sum()), holdout_purchases=int(later.sum())
+    )
+    if (
+        len(x) < MIN_FIT_CUSTOMERS
+        or (x > 0).sum() < MIN_REPEAT_CUSTOMERS
+        or not later.sum()
+    ):
+        return AUTO_FALLBACK, {**figures, "skipped": "few_customers"}
+    unit = MODEL_UNIT_DAYS
+    try:
+        chosen, scores = clv.holdout_scores(
+            x, t_x / unit, T / unit, later, figures["holdout_days"] / unit
+        )
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:
+        chosen, scores = None, {"error": str(error)}
+    figures["scores"] = scores
+    if chosen is None:
+        return AUTO_FALLBACK, {**figures, "skipped": "not_converged"}
+    return chosen, {**figures, "chosen": chosen}
+
+
+def customer_model(
+    rhythms, as_of, horizon_days, forecast_months, kind=clv.PARETO_NBD, validation=None
+):
     """Fit the company's model on its customers' purchase days up to
-    ``as_of`` and predict each of them. ``kind``: ``pareto_nbd`` (BG/NBD when
-    it is unusable; the default, the better of the two in the back-tests),
-    ``bgnbd`` (Pareto/NBD when BG/NBD is unusable) or
-    ``best`` (both fitted, the higher likelihood kept). Too little history or
+    ``as_of`` (every customer; identical histories evaluated once) and
+    predict each of them. ``kind``: ``pareto_nbd`` (BG/NBD when it is
+    unusable; the default, the better of the two in the back-tests),
+    ``bgnbd`` (Pareto/NBD when BG/NBD is unusable), ``best`` (both fitted,
+    the higher likelihood kept) or ``auto`` (chosen by ``select_model`` on
+    ``validation = (cutoff, validation_histories)``). Too little history or
     no usable fit gives a model of kind ``rule`` with a fallback code."""
     ids = sorted(rhythms)
     x = np.array([rhythms[i]["purchase_days"] - 1 for i in ids], dtype=float)
@@ -340,18 +438,23 @@ def customer_model(rhythms, as_of, horizon_days, forecast_months, kind=clv.PARET
     if repeat < MIN_REPEAT_CUSTOMERS:
         model.fallback_code = FALLBACK_NO_REPEAT
         return model
+    if kind == AUTO:
+        cutoff, histories = validation or (None, {})
+        kind, model.validation = select_model(
+            {pid: histories[pid] for pid in ids if pid in histories}, cutoff, as_of
+        )
     unit = MODEL_UNIT_DAYS
     first = np.array([rhythms[i]["first_order_date"].toordinal() for i in ids])
     last = np.array([rhythms[i]["last_order_date"].toordinal() for i in ids])
     t_x = (last - first) / unit
     T = (as_of.toordinal() - first) / unit
-    sample = _fit_sample(len(ids))
+    grouped = clv.group_histories(x, t_x, T)
     kinds = (clv.BGNBD, clv.PARETO_NBD) if kind == "best" else (kind,)
     try:
-        best, fits = clv.fit_best(x[sample], t_x[sample], T[sample], kinds=kinds)
+        best, fits = clv.fit_best(*grouped[:3], kinds=kinds, counts=grouped[3])
         if best is None and kind != "best":
             other = clv.PARETO_NBD if kind == clv.BGNBD else clv.BGNBD
-            best, more = clv.fit_best(x[sample], t_x[sample], T[sample], (other,))
+            best, more = clv.fit_best(*grouped[:3], (other,), counts=grouped[3])
             fits.update(more)
     except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:
         best, fits = None, {}
@@ -381,8 +484,7 @@ def customer_model(rhythms, as_of, horizon_days, forecast_months, kind=clv.PARET
     spenders = np.flatnonzero((paid > 0) & (mean > 0))
     spend = None
     if len(spenders) >= MIN_SPEND_CUSTOMERS:
-        chosen = spenders[_fit_sample(len(spenders))]
-        spend_fit = clv.fit_gamma_gamma(paid[chosen], mean[chosen])
+        spend_fit = clv.fit_gamma_gamma(paid[spenders], mean[spenders])
         if spend_fit.converged:
             model.spend_params = spend_fit.params
             spend = clv.gamma_gamma_expected_spend(spend_fit.params, paid, mean)

@@ -33,10 +33,14 @@ from scipy import optimize, special
 
 BGNBD = "bgnbd"
 PARETO_NBD = "pareto_nbd"
-# Small ridge on the log parameters: keeps degenerate histories (almost no
-# repeat purchase) from sending a parameter to 0 or infinity.
-PENALTY = 1e-4
+# Small ridge on the log parameters, on the total log-likelihood (so it
+# fades with the number of customers): keeps the histories of a tiny company
+# (almost no repeat purchase) from sending a parameter to 0 or infinity.
+PENALTY = 0.01
 QUADRATURE_NODES = 16
+# Above this many distinct histories the fit starts from a fit on an even
+# sample of this many (the maximum is still the one over every customer).
+WARM_START_HISTORIES = 2000
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
 
 
@@ -85,18 +89,48 @@ def _arrays(*values):
     return [np.asarray(value, dtype=float) for value in values]
 
 
+def _mean(values, weights):
+    """Mean over the customers of a per-history array, each history counted
+    ``weights`` times (None: once)."""
+    if weights is None:
+        return float(np.mean(values))
+    return float(np.dot(values, weights) / weights.sum())
+
+
+def group_histories(*columns):
+    """The distinct rows of the per-customer ``columns`` (e.g. ``x, t_x, T``)
+    and how many customers share each: the likelihood of a company is the
+    count-weighted sum over its distinct histories, the same as over its
+    customers. Returns ``(*columns, counts)``."""
+    stacked = np.column_stack(_arrays(*columns))
+    if not len(stacked):
+        return (*(np.zeros(0) for __ in columns), np.zeros(0))
+    unique, counts = np.unique(stacked, axis=0, return_counts=True)
+    return (*unique.T, counts.astype(float))
+
+
 def _minimise(
-    negative_ll, start, names, kind, customers, transform=np.exp, gradient=None
+    negative_ll,
+    start,
+    names,
+    kind,
+    customers,
+    transform=np.exp,
+    gradient=None,
+    hess_inv=None,
 ):
-    """Minimise a mean negative log-likelihood over log parameters;
-    ``gradient(theta)`` (optional) returns its gradient in ``theta``."""
+    """Minimise a mean negative log-likelihood over log parameters, plus the
+    ridge ``PENALTY`` on the total; ``gradient(theta)`` (optional) returns the
+    mean's gradient in ``theta``; ``hess_inv``: BFGS's first estimate of the
+    inverse Hessian (from a fit on a sample)."""
+    penalty = PENALTY / max(customers, 1)
 
     def objective(theta):
-        value = negative_ll(transform(theta)) + PENALTY * float(theta @ theta)
+        value = negative_ll(transform(theta)) + penalty * float(theta @ theta)
         return value if np.isfinite(value) else 1e10
 
     def jacobian(theta):
-        value = gradient(theta) + 2.0 * PENALTY * theta
+        value = gradient(theta) + 2.0 * penalty * theta
         return np.where(np.isfinite(value), value, 0.0)
 
     with np.errstate(all="ignore"):
@@ -107,7 +141,7 @@ def _minimise(
             np.asarray(start, dtype=float),
             jac=jacobian if gradient else None,
             method="BFGS",
-            options={"gtol": 1e-6, "maxiter": 400},
+            options={"gtol": 1e-6, "maxiter": 400, "hess_inv0": hess_inv},
         )
         params = transform(result.x)
         ll = -negative_ll(params) * customers
@@ -122,38 +156,68 @@ def _minimise(
         kind=kind,
         params=dict(zip(names, (float(value) for value in params), strict=True)),
         log_likelihood=float(ll),
-        customers=customers,
+        customers=int(round(customers)),
         converged=converged,
         message=message,
+        extra={"theta": result.x, "hess_inv": result.hess_inv, "steps": result.nit},
     )
 
 
-def _fit(kind, names, scaled, log_likelihood, gradient, x, t_x, T):
-    """Maximum-likelihood fit of a purchase-process model: ``log_likelihood``
-    and ``gradient`` (the mean gradient in the log parameters) take
-    ``(params, x, t_x, T)``; the ``scaled`` parameters (scales of time) are
-    fitted in units of the mean ``T`` and returned in days."""
-    x, t_x, T = _arrays(x, t_x, T)
-    scale = max(float(np.mean(T)), 1e-9)
+def _fit(kind, names, scaled, log_likelihood, gradient, x, t_x, T, counts=None):
+    """Maximum-likelihood fit of a purchase-process model on every customer:
+    ``log_likelihood`` and ``gradient`` (the count-weighted mean gradient in
+    the log parameters) take ``(params, x, t_x, T[, counts])``. Identical
+    histories are evaluated once, weighted by their number (``counts``, or
+    grouped here when None). The ``scaled`` parameters (scales of time) are
+    fitted in units of the mean ``T`` and returned in the unit of ``T``."""
+    if counts is None:
+        x, t_x, T, counts = group_histories(x, t_x, T)
+    else:
+        x, t_x, T, counts = _arrays(x, t_x, T, counts)
+    total = float(counts.sum())
+    scale = max(float(np.dot(T, counts) / max(total, 1.0)), 1e-9)
     factors = np.array([scale if name in scaled else 1.0 for name in names])
 
     def unpack(p):
         return dict(zip(names, p * factors, strict=True))
 
-    def negative_ll(p):
-        return -float(np.mean(log_likelihood(unpack(p), x, t_x, T)))
+    def run(rows, start, hess_inv=None):
+        x, t_x, T, counts = (column[rows] for column in (x_all, t_x_all, T_all, w_all))
+        # A sample's counts are scaled to the company's total (same ridge).
+        counts = counts * (total / counts.sum())
 
-    def negative_gradient(theta):
-        return -gradient(unpack(np.exp(theta)), x, t_x, T)
+        def negative_ll(p):
+            return -_mean(log_likelihood(unpack(p), x, t_x, T), counts)
 
-    fit = _minimise(
-        negative_ll,
-        [0.0] * len(names),
-        names,
-        kind,
-        len(x),
-        gradient=negative_gradient,
-    )
+        def negative_gradient(theta):
+            return -gradient(unpack(np.exp(theta)), x, t_x, T, counts)
+
+        return _minimise(
+            negative_ll,
+            start,
+            names,
+            kind,
+            total,
+            gradient=negative_gradient,
+            hess_inv=hess_inv,
+        )
+
+    x_all, t_x_all, T_all, w_all = x, t_x, T, counts
+    everyone = np.arange(len(x))
+    start, hess_inv = np.zeros(len(names)), None
+    if len(x) > WARM_START_HISTORIES:
+        # Many distinct histories: most of the way on an even sample of
+        # them, the last steps (few, from the sample's curvature) on all.
+        sample = np.unique(
+            np.linspace(0, len(x) - 1, WARM_START_HISTORIES).round().astype(int)
+        )
+        warm = run(sample, start)
+        if usable(warm):
+            start, hess_inv = warm.extra["theta"], warm.extra["hess_inv"]
+            symmetric = (hess_inv + hess_inv.T) / 2.0
+            hess_inv = symmetric if np.all(np.linalg.eigvalsh(symmetric) > 0) else None
+    fit = run(everyone, start, hess_inv)
+    fit.extra["histories"] = len(x)
     for name in scaled:
         fit.params[name] *= scale
     return fit
@@ -186,8 +250,9 @@ def bgnbd_log_likelihood(params, x, t_x, T):
     return common + np.logaddexp(alive, dropped)
 
 
-def bgnbd_gradient(params, x, t_x, T):
-    """Mean gradient of the log-likelihood in the log parameters."""
+def bgnbd_gradient(params, x, t_x, T, counts=None):
+    """Mean gradient of the log-likelihood in the log parameters (histories
+    weighted by ``counts``)."""
     r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
     repeat = x > 0
     log_alive = -(r + x) * np.log(alpha + T)
@@ -214,15 +279,15 @@ def bgnbd_gradient(params, x, t_x, T):
     )
     return np.array(
         [
-            r * d_r.mean(),
-            alpha * d_alpha.mean(),
-            a * d_a.mean(),
-            b * d_b.mean(),
+            r * _mean(d_r, counts),
+            alpha * _mean(d_alpha, counts),
+            a * _mean(d_a, counts),
+            b * _mean(d_b, counts),
         ]
     )
 
 
-def fit_bgnbd(x, t_x, T):
+def fit_bgnbd(x, t_x, T, counts=None):
     return _fit(
         BGNBD,
         ("r", "alpha", "a", "b"),
@@ -232,6 +297,7 @@ def fit_bgnbd(x, t_x, T):
         x,
         t_x,
         T,
+        counts,
     )
 
 
@@ -322,8 +388,9 @@ def _integral_moments(start, end, A, p, B, q):
     return np.where(half > 0, log_i, -np.inf), moments
 
 
-def pareto_gradient(params, x, t_x, T):
-    """Mean gradient of the Pareto/NBD log-likelihood in the log parameters."""
+def pareto_gradient(params, x, t_x, T, counts=None):
+    """Mean gradient of the Pareto/NBD log-likelihood in the log parameters
+    (histories weighted by ``counts``)."""
     r, alpha, s, beta = (params[k] for k in ("r", "alpha", "s", "beta"))
     log_i, (e_log_a, e_inv_a, e_log_b, e_inv_b) = _integral_moments(
         t_x, T, alpha, r + x, beta, s + 1.0
@@ -344,7 +411,12 @@ def pareto_gradient(params, x, t_x, T):
     d_s = np.log(beta) - (1.0 - w) * np.log(beta + T) + w * (1.0 / s - e_log_b)
     d_beta = s / beta - (1.0 - w) * s / (beta + T) - w * (s + 1.0) * e_inv_b
     return np.array(
-        [r * d_r.mean(), alpha * d_alpha.mean(), s * d_s.mean(), beta * d_beta.mean()]
+        [
+            r * _mean(d_r, counts),
+            alpha * _mean(d_alpha, counts),
+            s * _mean(d_s, counts),
+            beta * _mean(d_beta, counts),
+        ]
     )
 
 
@@ -362,7 +434,7 @@ def pareto_log_likelihood(params, x, t_x, T):
     return common + np.logaddexp(alive, dropped)
 
 
-def fit_pareto_nbd(x, t_x, T):
+def fit_pareto_nbd(x, t_x, T, counts=None):
     return _fit(
         PARETO_NBD,
         ("r", "alpha", "s", "beta"),
@@ -372,6 +444,7 @@ def fit_pareto_nbd(x, t_x, T):
         x,
         t_x,
         T,
+        counts,
     )
 
 
@@ -428,14 +501,49 @@ def usable(fit):
     return fit.converged and all(np.isfinite(list(fit.params.values())))
 
 
-def fit_best(x, t_x, T, kinds=(BGNBD, PARETO_NBD)):
-    """Fit each model kind; keep the usable one with the highest
+def fit_best(x, t_x, T, kinds=(BGNBD, PARETO_NBD), counts=None):
+    """Fit each model kind (histories weighted by ``counts``, see
+    ``group_histories``); keep the usable one with the highest
     log-likelihood (both have 4 parameters, so this is also the lower BIC).
     Returns ``(best or None, {kind: fit})``."""
-    fits = {kind: FITTERS[kind](x, t_x, T) for kind in kinds}
+    fits = {kind: FITTERS[kind](x, t_x, T, counts) for kind in kinds}
     candidates = [fit for fit in fits.values() if usable(fit)]
     best = max(candidates, key=lambda fit: fit.log_likelihood, default=None)
     return best, fits
+
+
+def holdout_scores(x, t_x, T, holdout, length, kinds=(BGNBD, PARETO_NBD)):
+    """Time-split validation: fit each kind on the calibration histories
+    ``(x, t_x, T)`` (one row per customer), predict each customer's
+    purchases in the ``length`` that followed and compare with what they
+    bought then (``holdout``). Returns ``(kind or None, scores)``: the usable
+    kind with the lowest root mean squared error per customer (the expected
+    purchases are a conditional mean, which squared error scores), and per
+    kind its ``rmse``, ``mae``, ``total_error`` (predicted / actual - 1) and
+    calibration ``log_likelihood`` (or ``error`` when it could not be
+    fitted)."""
+    x, t_x, T, holdout = _arrays(x, t_x, T, holdout)
+    group_x, group_t_x, group_T, counts = group_histories(x, t_x, T)
+    actual = float(holdout.sum())
+    scores = {}
+    for kind in kinds:
+        fit = FITTERS[kind](group_x, group_t_x, group_T, counts)
+        if not usable(fit):
+            scores[kind] = {"error": fit.message or "unusable parameters"}
+            continue
+        with np.errstate(all="ignore"):
+            predicted = EXPECTED[kind](fit.params, x, t_x, T, length)
+        error = predicted - holdout
+        scores[kind] = {
+            "rmse": float(np.sqrt(np.mean(error**2))),
+            "mae": float(np.mean(np.abs(error))),
+            "total_error": float(predicted.sum() / actual - 1.0) if actual else None,
+            "log_likelihood": fit.log_likelihood,
+            "params": fit.params,
+        }
+    scored = [kind for kind in kinds if "rmse" in scores[kind]]
+    chosen = min(scored, key=lambda kind: scores[kind]["rmse"], default=None)
+    return chosen, scores
 
 
 def predict(fit, x, t_x, T, horizon, boundaries=None):
@@ -561,39 +669,45 @@ def seasonal_index(month_counts, month_exposure):
     return rates / rates.mean()
 
 
-def simulate_bgnbd(params, T, rng):
-    """Draw ``(x, t_x)`` for customers observed for ``T`` each (tests)."""
+def simulate_bgnbd(params, T, rng, holdout=None):
+    """Draw ``(x, t_x)`` for customers observed for ``T`` each (tests); with
+    ``holdout`` (a length of time), also the purchases in ``(T, T +
+    holdout]``: ``(x, t_x, later)``."""
     T = np.asarray(T, dtype=float)
     n = len(T)
     lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
     p = rng.beta(params["a"], params["b"], n)
+    return _simulate(T, lam, rng, holdout, quits=lambda: rng.random(n) < p)
+
+
+def _simulate(T, lam, rng, holdout, death=None, quits=None):
+    """Poisson purchases of rate ``lam`` from 0 (the first purchase, not
+    counted) until ``death`` or until ``quits()`` says so after a purchase."""
+    n = len(T)
+    end = T + (holdout or 0.0)
+    if death is not None:
+        end = np.minimum(end, death)
     x = np.zeros(n)
     t_x = np.zeros(n)
+    later = np.zeros(n)
     now = np.zeros(n)
     active = np.ones(n, dtype=bool)
     while active.any():
         now[active] += rng.exponential(1.0 / lam[active])
-        bought = active & (now <= T)
-        x[bought] += 1
-        t_x[bought] = now[bought]
-        active = bought & (rng.random(n) >= p)
-    return x, t_x
+        bought = active & (now <= end)
+        calibration = bought & (now <= T)
+        x[calibration] += 1
+        t_x[calibration] = now[calibration]
+        later[bought & ~calibration] += 1
+        active = bought if quits is None else bought & ~quits()
+    return (x, t_x) if holdout is None else (x, t_x, later)
 
 
-def simulate_pareto_nbd(params, T, rng):
+def simulate_pareto_nbd(params, T, rng, holdout=None):
+    """As ``simulate_bgnbd``, with an exponential lifetime."""
     T = np.asarray(T, dtype=float)
     n = len(T)
     lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
     mu = rng.gamma(params["s"], 1.0 / params["beta"], n)
-    death = np.minimum(rng.exponential(1.0 / mu), T)
-    x = np.zeros(n)
-    t_x = np.zeros(n)
-    now = np.zeros(n)
-    active = np.ones(n, dtype=bool)
-    while active.any():
-        now[active] += rng.exponential(1.0 / lam[active])
-        bought = active & (now <= death)
-        x[bought] += 1
-        t_x[bought] = now[bought]
-        active = bought
-    return x, t_x
+    death = rng.exponential(1.0 / mu)
+    return _simulate(T, lam, rng, holdout, death=death)

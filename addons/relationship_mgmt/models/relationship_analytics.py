@@ -489,14 +489,23 @@ class RelationshipAnalytics(models.Model):
         ``(partner, segment, *VALUE_COLUMNS)`` of ``customers``."""
         horizon_days = company.analytics_horizon_months * engine.DAYS_PER_MONTH
         months = company.analytics_forecast_months
+        kind = company.analytics_model or "pareto_nbd"
+        histories = {pid: rhythms[pid] for pid in customers if pid in rhythms}
+        validation = None
+        if kind == engine.AUTO:
+            cutoff = engine.validation_cutoff(histories, as_of, horizon_days)
+            validation = (
+                cutoff,
+                engine.validation_histories(self.env.cr, company.id, cutoff, as_of)
+                if cutoff
+                else {},
+            )
         model = engine.customer_model(
-            {pid: rhythms[pid] for pid in customers if pid in rhythms},
-            as_of,
-            horizon_days,
-            months,
-            kind=company.analytics_model or "pareto_nbd",
+            histories, as_of, horizon_days, months, kind=kind, validation=validation
         )
-        fit = self.env["relationship.analytics.fit"]._record_fit(company, model, as_of)
+        fit = self.env["relationship.analytics.fit"]._record_fit(
+            company, model, as_of, setting=kind
+        )
         company_gap = engine.typical_gap(rhythms)
         rows = []
         for pid in customers:

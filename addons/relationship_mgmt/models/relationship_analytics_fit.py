@@ -7,6 +7,12 @@ from ..engine import clv
 
 _logger = logging.getLogger(__name__)
 
+MODEL_SETTINGS = [
+    (clv.BGNBD, "BG/NBD"),
+    (clv.PARETO_NBD, "Pareto/NBD"),
+    ("best", "Best likelihood of both"),
+    (engine.AUTO, "Best on held-out history"),
+]
 MODEL_KINDS = [
     (clv.BGNBD, "BG/NBD"),
     (clv.PARETO_NBD, "Pareto/NBD"),
@@ -28,6 +34,12 @@ class RelationshipAnalyticsFit(models.Model):
         "res.company", required=True, readonly=True, ondelete="cascade"
     )
     model_kind = fields.Selection(MODEL_KINDS, string="Model", readonly=True)
+    model_setting = fields.Selection(
+        MODEL_SETTINGS,
+        string="Chosen By",
+        readonly=True,
+        help="The company's model setting when the model was fitted.",
+    )
     is_fallback = fields.Boolean(string="Fallback", readonly=True)
     fallback_reason = fields.Text(readonly=True)
     date_fit = fields.Datetime(string="Fitted On", readonly=True)
@@ -37,8 +49,9 @@ class RelationshipAnalyticsFit(models.Model):
     fit_customer_count = fields.Integer(
         string="Customers Fitted",
         readonly=True,
-        help="Customers whose histories the likelihood was maximised on (an "
-        "even sample of at most 5,000).",
+        help="Customers whose histories the likelihood was maximised on (all "
+        "of them; identical histories are evaluated once, weighted by their "
+        "number).",
     )
     log_likelihood = fields.Float(digits=(16, 3), readonly=True)
     log_likelihood_per_customer = fields.Float(
@@ -60,6 +73,15 @@ class RelationshipAnalyticsFit(models.Model):
         readonly=True,
         help="Monthly index of the purchases (January first, mean 1), with two "
         "years of history or more.",
+    )
+    validation = fields.Json(
+        string="Validation Figures",
+        readonly=True,
+        help="Setting 'Best on held-out history': the time-split validation "
+        "(calibration end, holdout length, each model's error).",
+    )
+    validation_summary = fields.Text(
+        string="Validation", compute="_compute_validation_summary"
     )
     summary = fields.Text(compute="_compute_summary")
 
@@ -91,6 +113,78 @@ class RelationshipAnalyticsFit(models.Model):
                 )
             fit.summary = "; ".join(parts)
 
+    @api.depends("validation")
+    def _compute_validation_summary(self):
+        _ = self.env._
+        labels = dict(MODEL_KINDS)
+        skipped = {
+            "short_history": _("the history is too short to hold a part out"),
+            "few_customers": _(
+                "too few customers, repeat customers or purchases around the "
+                "calibration end"
+            ),
+            "not_converged": _("neither model could be fitted on the earlier part"),
+        }
+        for fit in self:
+            figures = fit.validation or {}
+            if not figures:
+                fit.validation_summary = False
+                continue
+            lines = []
+            if figures.get("cutoff"):
+                lines.append(
+                    _(
+                        "Fitted on the history up to %(cutoff)s (%(customers)s "
+                        "customers), scored on the purchases of the %(days)s days "
+                        "after it (%(purchases)s purchase days).",
+                        cutoff=figures["cutoff"],
+                        customers=figures.get("customers", 0),
+                        days=figures.get("holdout_days", 0),
+                        purchases=figures.get("holdout_purchases", 0),
+                    )
+                )
+            for kind, score in (figures.get("scores") or {}).items():
+                if not isinstance(score, dict):
+                    continue
+                if "rmse" in score:
+                    total = score.get("total_error")
+                    lines.append(
+                        _(
+                            "%(model)s: error per customer %(rmse).3f (root mean "
+                            "square), %(mae).3f (mean absolute); total %(total)s.",
+                            model=labels.get(kind, kind),
+                            rmse=score["rmse"],
+                            mae=score["mae"],
+                            total=f"{100.0 * total:+.1f} %"
+                            if total is not None
+                            else "-",
+                        )
+                    )
+                else:
+                    lines.append(
+                        _(
+                            "%(model)s: not fitted (%(error)s).",
+                            model=labels.get(kind, kind),
+                            error=score.get("error", ""),
+                        )
+                    )
+            if figures.get("chosen"):
+                lines.append(
+                    _(
+                        "Kept: %(model)s, the lower error.",
+                        model=labels.get(figures["chosen"], figures["chosen"]),
+                    )
+                )
+            elif figures.get("skipped"):
+                lines.append(
+                    _(
+                        "Not validated: %(reason)s; %(model)s is used.",
+                        reason=skipped.get(figures["skipped"], figures["skipped"]),
+                        model=labels[engine.AUTO_FALLBACK],
+                    )
+                )
+            fit.validation_summary = "\n".join(lines)
+
     def _fallback_text(self, model):
         _ = self.env._
         if model.fallback_code == engine.FALLBACK_FEW_CUSTOMERS:
@@ -121,14 +215,16 @@ class RelationshipAnalyticsFit(models.Model):
         )
 
     @api.model
-    def _record_fit(self, company, model, as_of):
+    def _record_fit(self, company, model, as_of, setting=False):
         """Store the fit of ``company`` (one record per company, replaced at
-        each refresh) and log a fallback."""
+        each refresh) made with the model ``setting``, and log a fallback."""
         reason = self._fallback_text(model) if model.is_fallback else False
         if reason:
             _logger.warning("Analytics of %s: %s", company.name, reason)
         values = {
             "model_kind": model.kind,
+            "model_setting": setting,
+            "validation": model.validation or False,
             "is_fallback": model.is_fallback,
             "fallback_reason": reason,
             "date_fit": fields.Datetime.now(),

@@ -236,6 +236,11 @@ class TestCustomerAnalytics(RelationshipCommon):
             company.invalidate_recordset()
         self.assertEqual(company.analytics_horizon_months, 12)
         self.assertEqual(company.analytics_forecast_months, 6)
+        # An unknown model setting is refused by the field itself.
+        with self.assertRaises(ValueError), self.env.cr.savepoint():
+            company.write({"analytics_model": "arima"})
+        company.invalidate_recordset()
+        self.assertEqual(company.analytics_model, "pareto_nbd")
 
     def test_rights_and_views(self):
         self._buyer("Visible", last_days_ago=10)

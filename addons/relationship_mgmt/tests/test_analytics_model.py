@@ -158,6 +158,63 @@ class TestCustomerBaseModelRefresh(RelationshipCommon):
         self.assertIn("8 purchase days", recent.explanation)
         self.assertIn("A single purchase day, 1 days ago.", yesterday.explanation)
 
+    def test_auto_setting_picks_the_model_on_held_out_history(self):
+        self._population()
+        company = self.env.company
+        company.analytics_model = "auto"
+        self._refresh()
+
+        fit = self._fit()
+        self.assertFalse(fit.is_fallback, fit.fallback_reason)
+        self.assertEqual(fit.model_setting, "auto")
+        figures = fit.validation
+        # A third of the ~445 days of history, before the 365-day horizon.
+        self.assertEqual(figures["holdout_days"], 148)
+        cutoff = TODAY - timedelta(days=148)
+        self.assertEqual(figures["cutoff"], cutoff.isoformat())
+        scores = figures["scores"]
+        self.assertEqual(set(scores), {clv.BGNBD, clv.PARETO_NBD})
+        chosen = min(scores, key=lambda kind: scores[kind]["rmse"])
+        self.assertEqual(figures["chosen"], chosen)
+        self.assertEqual(fit.model_kind, chosen)
+        # The customers who had bought by the cutoff, and what they bought
+        # after it.
+        first = {
+            row.partner_id.id: row.first_order_date
+            for row in self.Analytics.search([("company_id", "=", company.id)])
+        }
+        self.assertEqual(
+            figures["customers"], sum(1 for day in first.values() if day <= cutoff)
+        )
+        self.assertGreater(figures["holdout_purchases"], 0)
+        self.assertIn("Kept:", fit.validation_summary)
+        self.assertIn(cutoff.isoformat(), fit.validation_summary)
+
+        # Too short a history, or too few customers by the cutoff: the
+        # validation cannot decide and says so; the default model is used.
+        self.assertEqual(
+            engine.validation_cutoff(
+                {1: {"first_order_date": TODAY - timedelta(days=60)}}, TODAY, 365.0
+            ),
+            None,
+        )
+        kind, skipped = engine.select_model({}, None, TODAY)
+        self.assertEqual(
+            (kind, skipped["skipped"]), (engine.AUTO_FALLBACK, "short_history")
+        )
+        few = {1: (3, cutoff - timedelta(days=90), cutoff, 1)}
+        kind, skipped = engine.select_model(few, cutoff, TODAY)
+        self.assertEqual(
+            (kind, skipped["skipped"]), (engine.AUTO_FALLBACK, "few_customers")
+        )
+        fit.validation = skipped
+        self.assertIn("Not validated: too few customers", fit.validation_summary)
+        # Another setting: no validation stored.
+        company.analytics_model = clv.BGNBD
+        self._refresh()
+        self.assertFalse(self._fit().validation)
+        self.assertEqual(self._fit().model_setting, clv.BGNBD)
+
     def test_forecast_view_agrees_with_the_python_rule_and_the_window(self):
         self._population()
         self.env.company.analytics_forecast_months = 4
@@ -279,7 +336,7 @@ class TestCustomerBaseModelRefresh(RelationshipCommon):
     def test_optimiser_failure_falls_back(self):
         customers = self._population()
 
-        def not_converging(x, t_x, T, kind=clv.BGNBD):
+        def not_converging(x, t_x, T, counts=None, kind=clv.BGNBD):
             return clv.Fit(
                 kind,
                 {"r": 1.0, "alpha": 1.0, "a": 2.0, "b": 2.0},
@@ -295,8 +352,8 @@ class TestCustomerBaseModelRefresh(RelationshipCommon):
             "FITTERS",
             {
                 clv.BGNBD: not_converging,
-                clv.PARETO_NBD: lambda x, t_x, T: not_converging(
-                    x, t_x, T, clv.PARETO_NBD
+                clv.PARETO_NBD: lambda x, t_x, T, counts=None: not_converging(
+                    x, t_x, T, kind=clv.PARETO_NBD
                 ),
             },
         )

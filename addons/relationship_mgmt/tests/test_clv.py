@@ -61,6 +61,91 @@ class TestCustomerBaseModel(BaseCase):
             fits[clv.PARETO_NBD].log_likelihood, fits[clv.BGNBD].log_likelihood
         )
 
+    def test_grouped_fit_equals_the_fit_per_customer(self):
+        # Whole weeks: many customers share their (x, t_x, T) history.
+        rng = np.random.default_rng(5)
+        T = np.round(rng.uniform(1.0, 30.0, 400))
+        x, t_x = clv.simulate_bgnbd(
+            {"r": 0.8, "alpha": 6.0, "a": 1.5, "b": 4.0}, T, rng
+        )
+        t_x = np.round(t_x)
+        *distinct, counts = clv.group_histories(x, t_x, T)
+        self.assertLess(len(counts), 300)
+        self.assertEqual(counts.sum(), 400)
+        for kind in (clv.BGNBD, clv.PARETO_NBD):
+            with self.subTest(kind=kind):
+                grouped = clv.FITTERS[kind](x, t_x, T)
+                # Weights of 1: every customer evaluated on their own.
+                single = clv.FITTERS[kind](x, t_x, T, np.ones(len(x)))
+                self.assertEqual(grouped.extra["histories"], len(counts))
+                self.assertEqual(single.extra["histories"], 400)
+                self.assertEqual(grouped.customers, single.customers)
+                self.assertTrue(grouped.converged and single.converged)
+                for name, value in single.params.items():
+                    self.assertAlmostEqual(
+                        grouped.params[name], value, delta=1e-6 * value
+                    )
+                self.assertAlmostEqual(
+                    grouped.log_likelihood, single.log_likelihood, places=6
+                )
+                likelihood = (
+                    clv.bgnbd_log_likelihood
+                    if kind == clv.BGNBD
+                    else clv.pareto_log_likelihood
+                )
+                self.assertAlmostEqual(
+                    float(np.dot(likelihood(single.params, *distinct), counts)),
+                    float(np.sum(likelihood(single.params, x, t_x, T))),
+                    places=6,
+                )
+
+    def test_warm_start_reaches_the_maximum_over_every_customer(self):
+        rng = np.random.default_rng(13)
+        T = self._observation_times(rng, 3000)
+        x, t_x = clv.simulate_pareto_nbd(
+            {"r": 0.7, "alpha": 5.0, "s": 1.2, "beta": 40.0}, T, rng
+        )
+        self.patch(clv, "WARM_START_HISTORIES", 500)
+        warm = clv.fit_pareto_nbd(x, t_x, T)
+        self.patch(clv, "WARM_START_HISTORIES", 10**9)
+        cold = clv.fit_pareto_nbd(x, t_x, T)
+
+        self.assertTrue(warm.converged and cold.converged)
+        self.assertEqual(warm.customers, 3000)
+        self.assertLess(warm.extra["steps"], cold.extra["steps"])
+        self.assertAlmostEqual(warm.log_likelihood, cold.log_likelihood, delta=1e-3)
+        for name, value in cold.params.items():
+            self.assertAlmostEqual(warm.params[name], value, delta=0.01 * value)
+
+    def test_holdout_validation_picks_the_generating_model(self):
+        for kind, params, simulate in (
+            (
+                clv.BGNBD,
+                {"r": 0.8, "alpha": 6.0, "a": 1.0, "b": 2.5},
+                clv.simulate_bgnbd,
+            ),
+            (
+                clv.PARETO_NBD,
+                {"r": 2.0, "alpha": 5.0, "s": 1.5, "beta": 60.0},
+                clv.simulate_pareto_nbd,
+            ),
+        ):
+            with self.subTest(kind=kind):
+                rng = np.random.default_rng(3)
+                T = self._observation_times(rng, 4000)
+                x, t_x, later = simulate(params, T, rng, holdout=52.0)
+
+                chosen, scores = clv.holdout_scores(x, t_x, T, later, 52.0)
+
+                self.assertEqual(set(scores), {clv.BGNBD, clv.PARETO_NBD})
+                # Picked by the holdout error...
+                self.assertEqual(chosen, min(scores, key=lambda k: scores[k]["rmse"]))
+                # ... which points at the model the data came from.
+                self.assertEqual(chosen, kind)
+                for score in scores.values():
+                    self.assertGreater(score["rmse"], score["mae"] * 0.99)
+                    self.assertLess(abs(score["total_error"]), 0.2)
+
     def test_gamma_gamma_recovers_simulated_parameters(self):
         rng = np.random.default_rng(3)
         truth = {"p": 6.0, "q": 4.0, "gamma": 15.0}
