@@ -12,10 +12,15 @@ import psycopg2
 from psycopg2 import sql
 
 import odoo
+import odoo.addons
 from odoo.modules.registry import Registry
 from odoo.sql_db import connection_info_for
 
 ADDONS_PATH = str(Path(__file__).resolve().parent.parent / "addons")
+# The scripts import the addons' Python code (``odoo.addons.relationship_mgmt``)
+# before Odoo's configuration adds the addons path.
+if ADDONS_PATH not in odoo.addons.__path__:
+    odoo.addons.__path__.append(ADDONS_PATH)
 
 
 def load_registry(db_name, addons_path=ADDONS_PATH, log_level="warn"):

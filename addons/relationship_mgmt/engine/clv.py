@@ -561,39 +561,38 @@ def seasonal_index(month_counts, month_exposure):
     return rates / rates.mean()
 
 
+def _simulate_purchases(lam, horizon, rng, drop=None):
+    """``(x, t_x)`` of customers buying at rates ``lam`` until ``horizon``;
+    with ``drop``, each one leaves after a purchase with that probability."""
+    n = len(lam)
+    x = np.zeros(n)
+    t_x = np.zeros(n)
+    now = np.zeros(n)
+    active = np.ones(n, dtype=bool)
+    while active.any():
+        now[active] += rng.exponential(1.0 / lam[active])
+        bought = active & (now <= horizon)
+        x[bought] += 1
+        t_x[bought] = now[bought]
+        active = bought if drop is None else bought & (rng.random(n) >= drop)
+    return x, t_x
+
+
 def simulate_bgnbd(params, T, rng):
     """Draw ``(x, t_x)`` for customers observed for ``T`` each (tests)."""
     T = np.asarray(T, dtype=float)
     n = len(T)
     lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
     p = rng.beta(params["a"], params["b"], n)
-    x = np.zeros(n)
-    t_x = np.zeros(n)
-    now = np.zeros(n)
-    active = np.ones(n, dtype=bool)
-    while active.any():
-        now[active] += rng.exponential(1.0 / lam[active])
-        bought = active & (now <= T)
-        x[bought] += 1
-        t_x[bought] = now[bought]
-        active = bought & (rng.random(n) >= p)
-    return x, t_x
+    return _simulate_purchases(lam, T, rng, drop=p)
 
 
 def simulate_pareto_nbd(params, T, rng):
+    """The same for the Pareto/NBD model: each customer dies at an
+    exponential time (tests)."""
     T = np.asarray(T, dtype=float)
     n = len(T)
     lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
     mu = rng.gamma(params["s"], 1.0 / params["beta"], n)
     death = np.minimum(rng.exponential(1.0 / mu), T)
-    x = np.zeros(n)
-    t_x = np.zeros(n)
-    now = np.zeros(n)
-    active = np.ones(n, dtype=bool)
-    while active.any():
-        now[active] += rng.exponential(1.0 / lam[active])
-        bought = active & (now <= death)
-        x[bought] += 1
-        t_x[bought] = now[bought]
-        active = bought
-    return x, t_x
+    return _simulate_purchases(lam, death, rng)
