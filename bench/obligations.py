@@ -32,12 +32,11 @@ import threading
 import time
 import tracemalloc
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
 
-from common import ADDONS_PATH, environment, load_registry
+from common import ADDONS_PATH, agreement_values, environment, load_registry
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tools import SQL
 
 
@@ -175,35 +174,9 @@ def measure(registry, limit, profile=False, linked=False):
         start = time.perf_counter()
         agreements = env["relationship.agreement"].create(
             [
-                {
-                    "name": f"Bench agreement {pid}",
-                    "partner_id": pid,
-                    "company_id": company.id,
-                    "agreement_type": "sales",
-                    "date_start": today - timedelta(days=330),
-                    "duration_months": 24,
-                    "amount_committed": 10000.0,
-                    "obligation_ids": [
-                        Command.create(
-                            {
-                                "kind": "payment_punctuality",
-                                "target": 90.0,
-                                "period": "month",
-                            }
-                        ),
-                        Command.create(
-                            {
-                                "kind": "min_volume",
-                                "target": 500.0,
-                                "period": "quarter",
-                                "volume_basis": "invoiced",
-                            }
-                        ),
-                        Command.create(
-                            {"kind": "max_volume", "target": 50000.0, "period": "year"}
-                        ),
-                    ],
-                }
+                agreement_values(
+                    f"Bench agreement {pid}", pid, company, today, max_volume=True
+                )
                 for pid in partner_ids
             ]
         )
