@@ -30,6 +30,11 @@ currency, ``parent_state``, matching numbers...) and ids come from the tables'
 sequences, so the ORM can keep working on the database afterwards. Random
 choices hash stable keys with ``hashint8extended``: the same seed on the same
 day gives the same data.
+
+The writing is the demo data's generator
+(``relationship_mgmt/demo/generator.py``); this file keeps what differs: the
+sizes, the customers and their purchase rhythms, order states and dates,
+products, credit notes and messages.
 """
 
 import argparse
@@ -111,6 +116,7 @@ class BenchDataGenerator(DemoDataGenerator):
     LINE_QTY_SPREAD = 20
     LINK_REFUND_LINES = False
     REFUND_SHARE = REFUND_SHARE
+    MESSAGE_ID_PREFIX = "bench"
 
     def __init__(self, env, size, seed=42):
         if size not in SIZES:
@@ -307,64 +313,22 @@ class BenchDataGenerator(DemoDataGenerator):
         """Credit notes refund the order's first line in full."""
         return SQL("l.subtotal")
 
-    def _insert_messages(self):
-        """Emails from the customer (its contact person when it has one) and
-        internal notes on the customer, spread over its active years and
-        denser towards its last order."""
-        self.cr.execute(
-            SQL(
-                """
-                INSERT INTO mail_message (
-                    model, res_id, record_name, message_type, subtype_id, author_id,
-                    email_from, subject, body, message_id, date, is_internal,
-                    reply_to_force_new, email_add_signature, create_uid, create_date,
-                    write_uid, write_date)
-                SELECT 'res.partner', c.id, c.name, kind.message_type,
-                       CASE WHEN kind.is_email THEN %(comment)s ELSE %(note)s END,
-                       CASE WHEN kind.is_email THEN COALESCE(c.contact_id, c.id)
-                            ELSE %(author)s END,
-                       CASE WHEN kind.is_email
-                            THEN c.email ELSE %(author_email)s END,
-                       (%(subjects)s::varchar[])[1 + floor(
-                           pg_temp.plan_rand(m.key, 52) * %(n_subjects)s)::int],
-                       '<p>' || CASE WHEN kind.is_email
-                                     THEN 'Message from ' || c.name
-                                     ELSE 'Internal note about ' || c.name END
-                       || '</p>',
-                       '<bench.' || m.key || '@example.com>', dated.at, FALSE, FALSE,
-                       TRUE, %(uid)s, dated.at, %(uid)s, dated.at
-                  FROM plan_customer c
-                 CROSS JOIN LATERAL (
-                       SELECT c.n::bigint * 100 + k AS key
-                         FROM generate_series(
-                              1, floor(pg_temp.plan_rand(c.n, 50) * %(max)s)::int) k) m
-                 CROSS JOIN LATERAL (
-                       SELECT pg_temp.plan_rand(m.key, 51) < 0.6 AS is_email) flag
-                 CROSS JOIN LATERAL (
-                       SELECT flag.is_email,
-                              CASE WHEN flag.is_email THEN 'email' ELSE 'comment' END
-                              AS message_type) kind
-                 CROSS JOIN LATERAL (
-                       SELECT date_trunc('second', least(
-                           (%(today)s::date - c.last_ago
-                            - floor(pg_temp.plan_rand(m.key, 53) ^ 2
-                                    * (c.first_ago - c.last_ago + 1))::int)
-                           + interval '8 hours'
-                           + pg_temp.plan_rand(m.key, 54) * interval '10 hours',
-                           %(now)s::timestamp - interval '1 minute')) AS at) dated
-                 WHERE c.kind IN ('active', 'lapsed')
-                """,
-                comment=self.comment_subtype.id,
-                note=self.note_subtype.id,
-                author=self.user.partner_id.id,
-                author_email=self.user.partner_id.email_formatted or "",
-                subjects=MESSAGE_SUBJECTS,
-                n_subjects=len(MESSAGE_SUBJECTS),
-                max=MAX_MESSAGES,
-                **self._common_values(),
-            )
+    def _message_customers_sql(self):
+        """Active and lapsed customers (not new ones and prospects)."""
+        return SQL("c.kind IN ('active', 'lapsed')")
+
+    def _message_text_sql(self):
+        return SQL(
+            """
+            SELECT (%(subjects)s::varchar[])[
+                       1 + floor(pg_temp.plan_rand(m.key, 52) * %(n_subjects)s)::int]
+                   AS subject,
+                   CASE WHEN flag.is_email THEN 'Message from ' || c.name
+                        ELSE 'Internal note about ' || c.name END AS body
+            """,
+            subjects=MESSAGE_SUBJECTS,
+            n_subjects=len(MESSAGE_SUBJECTS),
         )
-        return self.cr.rowcount
 
 
 def generate(registry, size, seed=42, analyze=True):

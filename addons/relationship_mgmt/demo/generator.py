@@ -251,6 +251,8 @@ class DemoDataGenerator:
     LINE_QTY_SPREAD = 6
     # Whether a credit note's line is linked to the refunded order line.
     LINK_REFUND_LINES = True
+    # Message-ids of the messages: <PREFIX.key@example.com>.
+    MESSAGE_ID_PREFIX = "demo.relationship"
     REFUND_SHARE = REFUND_SHARE
 
     def __init__(self, env, customers=CUSTOMERS, seed=SEED):
@@ -947,38 +949,50 @@ class DemoDataGenerator:
     def _plan_document_names(self):
         """``INV/2025/00042``-style names: numbered per journal prefix and year
         in date order, after the journal's existing documents."""
+        self._number_moves(
+            "plan_invoice",
+            "invoice_date",
+            SQL(
+                "CASE move_type WHEN 'out_refund' THEN 'R' ELSE '' END"
+                " || %s || '/' || extract(year FROM invoice_date)::int || '/'",
+                self.sale_journal.code,
+            ),
+            self.sale_journal,
+        )
+        self.cr.execute("CREATE INDEX ON plan_invoice (id)")
+
+    def _number_moves(self, table, date_column, prefix, journal):
+        """Name the moves of the plan ``table`` as ``journal`` numbers them:
+        per ``prefix`` (an SQL expression on the table's columns), in the
+        order of ``date_column``, after the journal's existing moves."""
         self.cr.execute(
             SQL(
                 """
-                WITH prefixed AS (
-                    SELECT id, invoice_date,
-                           CASE move_type WHEN 'out_refund' THEN 'R' ELSE '' END
-                           || %(code)s || '/' || extract(year FROM invoice_date)::int
-                           || '/' AS prefix
-                      FROM plan_invoice
-                ), numbered AS (
+                WITH numbered AS (
                     SELECT p.id, p.prefix,
                            COALESCE(last.number, 0)
                            + row_number() OVER (PARTITION BY p.prefix
-                                                ORDER BY p.invoice_date, p.id) AS number
-                      FROM prefixed p
+                                                ORDER BY p.date, p.id) AS number
+                      FROM (SELECT id, %(date)s AS date, %(prefix)s AS prefix
+                              FROM %(table)s) p
                       LEFT JOIN (SELECT sequence_prefix, MAX(sequence_number) AS number
                                    FROM account_move
                                   WHERE journal_id = %(journal)s
                                   GROUP BY sequence_prefix) last
                         ON last.sequence_prefix = p.prefix
                 )
-                UPDATE plan_invoice i
+                UPDATE %(table)s m
                    SET sequence_prefix = n.prefix,
                        sequence_number = n.number,
                        name = n.prefix || lpad(n.number::text,
                                                greatest(5, length(n.number::text)), '0')
                   FROM numbered n
-                 WHERE n.id = i.id;
-                CREATE INDEX ON plan_invoice (id);
+                 WHERE n.id = m.id
                 """,
-                code=self.sale_journal.code,
-                journal=self.sale_journal.id,
+                table=SQL.identifier(table),
+                date=SQL.identifier(date_column),
+                prefix=prefix,
+                journal=journal.id,
             )
         )
 
@@ -1042,34 +1056,19 @@ class DemoDataGenerator:
                      WHERE i.paid_amount > 0
                      ORDER BY i.pay_date, i.ikey
                   ) planned;
-                WITH numbered AS (
-                    SELECT p.id, p.prefix,
-                           COALESCE(last.number, 0)
-                           + row_number() OVER (PARTITION BY p.prefix
-                                                ORDER BY p.pay_date, p.id) AS number
-                      FROM (SELECT id, pay_date,
-                                   %(code)s || '/' || extract(year FROM pay_date)::int
-                                   || '/' AS prefix
-                              FROM plan_payment) p
-                      LEFT JOIN (SELECT sequence_prefix, MAX(sequence_number) AS number
-                                   FROM account_move
-                                  WHERE journal_id = %(journal)s
-                                  GROUP BY sequence_prefix) last
-                        ON last.sequence_prefix = p.prefix
-                )
-                UPDATE plan_payment b
-                   SET sequence_prefix = n.prefix,
-                       sequence_number = n.number,
-                       name = n.prefix || lpad(n.number::text,
-                                               greatest(5, length(n.number::text)), '0')
-                  FROM numbered n
-                 WHERE n.id = b.id;
-                CREATE INDEX ON plan_payment (invoice_id);
-                """,
-                code=self.bank_journal.code,
-                journal=self.bank_journal.id,
+                """
             )
         )
+        self._number_moves(
+            "plan_payment",
+            "pay_date",
+            SQL(
+                "%s || '/' || extract(year FROM pay_date)::int || '/'",
+                self.bank_journal.code,
+            ),
+            self.bank_journal,
+        )
+        self.cr.execute("CREATE INDEX ON plan_payment (invoice_id)")
 
     def _plan_move_lines(self):
         """``plan_line``: every journal item with its id. Invoices: one
@@ -1516,9 +1515,6 @@ class DemoDataGenerator:
         """Emails from the customer (its contact person when it has one) and
         internal notes of its salesperson, in the customer's language, spread
         over its active months and denser towards its last order."""
-        subjects = [subject for group in GROUPS for subject, __ in MESSAGES[group]]
-        bodies = [body for group in GROUPS for __, body in MESSAGES[group]]
-        per_group = len(MESSAGES["en"])
         self.cr.execute(
             SQL(
                 """
@@ -1533,11 +1529,10 @@ class DemoDataGenerator:
                             ELSE u.partner_id END,
                        CASE WHEN kind.is_email
                             THEN c.email ELSE author.email END,
-                       (%(subjects)s::varchar[])[text.idx],
-                       '<p>' || (%(bodies)s::varchar[])[text.idx] || '</p>',
-                       '<demo.relationship.' || m.key || '@example.com>', dated.at,
-                       NOT kind.is_email, FALSE, TRUE, %(uid)s, dated.at, %(uid)s,
-                       dated.at
+                       text.subject, '<p>' || text.body || '</p>',
+                       '<' || %(message_id)s || '.' || m.key || '@example.com>',
+                       dated.at, NOT kind.is_email, FALSE, TRUE, %(uid)s, dated.at,
+                       %(uid)s, dated.at
                   FROM plan_customer c
                   JOIN res_users u ON u.id = c.user_id
                   JOIN res_partner author ON author.id = u.partner_id
@@ -1551,14 +1546,7 @@ class DemoDataGenerator:
                        SELECT flag.is_email,
                               CASE WHEN flag.is_email THEN 'email' ELSE 'comment' END
                               AS message_type) kind
-                 CROSS JOIN LATERAL (
-                       -- customers write the first three, salespeople the rest
-                       SELECT (c.g - 1) * %(per_group)s + 1
-                              + CASE WHEN flag.is_email
-                                     THEN floor(pg_temp.plan_rand(m.key, 52) * 3)::int
-                                     ELSE 3 + floor(pg_temp.plan_rand(m.key, 52)
-                                                    * (%(per_group)s - 3))::int
-                                END AS idx) text
+                 CROSS JOIN LATERAL (%(text)s) text
                  CROSS JOIN LATERAL (
                        SELECT date_trunc('second', least(
                            (%(today)s::date - c.last_ago
@@ -1567,18 +1555,43 @@ class DemoDataGenerator:
                            + interval '8 hours'
                            + pg_temp.plan_rand(m.key, 54) * interval '10 hours',
                            %(now)s::timestamp - interval '1 minute')) AS at) dated
-                 WHERE c.kind != 'prospect'
+                 WHERE %(customers)s
                 """,
                 comment=self.comment_subtype.id,
                 note=self.note_subtype.id,
-                subjects=subjects,
-                bodies=bodies,
-                per_group=per_group,
+                text=self._message_text_sql(),
+                message_id=self.MESSAGE_ID_PREFIX,
+                customers=self._message_customers_sql(),
                 max=MAX_MESSAGES,
                 **self._common_values(),
             )
         )
         return self.cr.rowcount
+
+    def _message_customers_sql(self):
+        """The customers ``c`` with messages."""
+        return SQL("c.kind != 'prospect'")
+
+    def _message_text_sql(self):
+        """``subject`` and ``body`` of message ``m`` on customer ``c`` (an
+        email when ``flag.is_email``): in the customer's language; customers
+        write the first three texts of their group, salespeople the rest."""
+        per_group = len(MESSAGES["en"])
+        return SQL(
+            """
+            SELECT (%(subjects)s::varchar[])[idx] AS subject,
+                   (%(bodies)s::varchar[])[idx] AS body
+              FROM (SELECT (c.g - 1) * %(per_group)s + 1
+                           + CASE WHEN flag.is_email
+                                  THEN floor(pg_temp.plan_rand(m.key, 52) * 3)::int
+                                  ELSE 3 + floor(pg_temp.plan_rand(m.key, 52)
+                                                 * (%(per_group)s - 3))::int
+                             END AS idx) picked
+            """,
+            subjects=[subject for group in GROUPS for subject, __ in MESSAGES[group]],
+            bodies=[body for group in GROUPS for __, body in MESSAGES[group]],
+            per_group=per_group,
+        )
 
     def _advance_order_sequence(self):
         """Move the ``sale.order`` sequence past the names used."""
