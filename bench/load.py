@@ -126,7 +126,12 @@ def setup(database, addons_path, agreements, customers):
     """Create what the clients need if it is not there yet and return the
     plan: customer ids, agreement ids, logins. Runs Odoo in this process."""
     sys.path.insert(0, str(BENCH_DIR))
-    from common import environment, load_registry, vacuum_analyze  # noqa: PLC0415
+    from common import (  # noqa: PLC0415
+        agreement_values,
+        environment,
+        load_registry,
+        vacuum_analyze,
+    )
 
     from odoo import Command, fields  # noqa: PLC0415
 
@@ -188,32 +193,7 @@ def setup(database, addons_path, agreements, customers):
             today = fields.Date.context_today(Agreement)
             created = Agreement.create(
                 [
-                    {
-                        "name": f"{AGREEMENT_PREFIX} {pid}",
-                        "partner_id": pid,
-                        "company_id": company.id,
-                        "agreement_type": "sales",
-                        "date_start": today - timedelta(days=330),
-                        "duration_months": 24,
-                        "amount_committed": 10000.0,
-                        "obligation_ids": [
-                            Command.create(
-                                {
-                                    "kind": "payment_punctuality",
-                                    "target": 90.0,
-                                    "period": "month",
-                                }
-                            ),
-                            Command.create(
-                                {
-                                    "kind": "min_volume",
-                                    "target": 500.0,
-                                    "period": "quarter",
-                                    "volume_basis": "invoiced",
-                                }
-                            ),
-                        ],
-                    }
+                    agreement_values(f"{AGREEMENT_PREFIX} {pid}", pid, company, today)
                     for pid in partner_ids
                 ]
             )

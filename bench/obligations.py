@@ -32,12 +32,11 @@ import threading
 import time
 import tracemalloc
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
 
-from common import ADDONS_PATH, environment, load_registry
+from common import ADDONS_PATH, agreement_values, environment, load_registry
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tools import SQL
 
 
@@ -167,35 +166,6 @@ def periods_written_since(cr, last_written):
     return cr.fetchone()[0]
 
 
-def agreement_values(partner_id, company, today):
-    """A sales agreement of the partner started 330 days ago, with three
-    obligations: payment punctuality (monthly), minimum invoiced volume
-    (quarterly), maximum volume (yearly)."""
-    return {
-        "name": f"Bench agreement {partner_id}",
-        "partner_id": partner_id,
-        "company_id": company.id,
-        "agreement_type": "sales",
-        "date_start": today - timedelta(days=330),
-        "duration_months": 24,
-        "amount_committed": 10000.0,
-        "obligation_ids": [
-            Command.create(
-                {"kind": "payment_punctuality", "target": 90.0, "period": "month"}
-            ),
-            Command.create(
-                {
-                    "kind": "min_volume",
-                    "target": 500.0,
-                    "period": "quarter",
-                    "volume_basis": "invoiced",
-                }
-            ),
-            Command.create({"kind": "max_volume", "target": 50000.0, "period": "year"}),
-        ],
-    }
-
-
 def measure(registry, limit, profile=False, linked=False):
     with environment(registry) as env:
         company = env.ref("base.main_company")
@@ -203,7 +173,12 @@ def measure(registry, limit, profile=False, linked=False):
         partner_ids = customers_with_invoices(env.cr, company.id, limit)
         start = time.perf_counter()
         agreements = env["relationship.agreement"].create(
-            [agreement_values(pid, company, today) for pid in partner_ids]
+            [
+                agreement_values(
+                    f"Bench agreement {pid}", pid, company, today, max_volume=True
+                )
+                for pid in partner_ids
+            ]
         )
         agreements.action_activate()
         env.flush_all()

@@ -477,10 +477,15 @@ def create_agreements(env, company, partner_ids, today):
     """One running sales agreement per partner with the three obligations of
     ``bench/obligations.py`` (payment punctuality, minimum invoiced volume,
     maximum volume)."""
-    from obligations import agreement_values
+    from common import agreement_values
 
     agreements = env["relationship.agreement"].create(
-        [agreement_values(pid, company, today) for pid in partner_ids]
+        [
+            agreement_values(
+                f"Bench agreement {pid}", pid, company, today, max_volume=True
+            )
+            for pid in partner_ids
+        ]
     )
     agreements.action_activate()
     env.flush_all()

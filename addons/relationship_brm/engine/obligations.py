@@ -139,6 +139,43 @@ def _agreement_ids(periods):
     return array(sorted({period[1] for period in periods}), "int4[]")
 
 
+# Per side of an agreement: its orders, their lines, the stock move's link to
+# a line and the direction of the transfers (our deliveries of the sale orders,
+# the partner's receipts of the purchase orders).
+TRANSFER_SIDES = {
+    "sale": ("sale_order", "sale_order_line", "sale_line_id", "outgoing"),
+    "purchase": (
+        "purchase_order",
+        "purchase_order_line",
+        "purchase_line_id",
+        "incoming",
+    ),
+}
+
+
+def _transfers(side, periods):
+    """``FROM ... WHERE``: the orders ``o`` of the periods' agreements on
+    ``side``, their lines ``l`` and the transfers ``sp`` (not cancelled) of
+    the lines' stock moves in the side's direction."""
+    order, line, link, code = TRANSFER_SIDES[side]
+    return SQL(
+        """
+        %(order)s o
+        JOIN %(line)s l ON l.order_id = o.id
+        JOIN stock_move sm ON sm.%(link)s = l.id
+        JOIN stock_picking sp ON sp.id = sm.picking_id
+        JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+       WHERE o.agreement_id = ANY(%(agreement_ids)s)
+         AND spt.code = %(code)s AND sp.state != 'cancel'
+        """,
+        order=SQL.identifier(order),
+        line=SQL.identifier(line),
+        link=SQL.identifier(link),
+        code=code,
+        agreement_ids=_agreement_ids(periods),
+    )
+
+
 def _rate_rows(cr, query):
     """Rows ``(obligation, date_from, measured, good, documents, failing)``
     as measured periods whose actual is the share of good items."""
@@ -194,25 +231,13 @@ def on_time_delivery(cr, periods, today):
         SQL(
             """
             WITH picking AS (
-                SELECT so.agreement_id, sp.id, sp.state, sp.date_done,
+                SELECT o.agreement_id, sp.id, sp.state, sp.date_done,
                        %(deadline)s AS deadline
-                  FROM sale_order so
-                  JOIN sale_order_line sol ON sol.order_id = so.id
-                  JOIN stock_move sm ON sm.sale_line_id = sol.id
-                  JOIN stock_picking sp ON sp.id = sm.picking_id
-                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
-                 WHERE so.agreement_id = ANY(%(agreement_ids)s)
-                   AND spt.code = 'outgoing' AND sp.state != 'cancel'
+                  FROM %(sale)s
                  UNION
-                SELECT po.agreement_id, sp.id, sp.state, sp.date_done,
+                SELECT o.agreement_id, sp.id, sp.state, sp.date_done,
                        %(deadline)s
-                  FROM purchase_order po
-                  JOIN purchase_order_line pol ON pol.order_id = po.id
-                  JOIN stock_move sm ON sm.purchase_line_id = pol.id
-                  JOIN stock_picking sp ON sp.id = sm.picking_id
-                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
-                 WHERE po.agreement_id = ANY(%(agreement_ids)s)
-                   AND spt.code = 'incoming' AND sp.state != 'cancel'
+                  FROM %(purchase)s
             ), judged AS (
                 SELECT per.obligation_id, per.date_from, picking.id,
                        %(on_time)s AS ok
@@ -228,7 +253,8 @@ def on_time_delivery(cr, periods, today):
               FROM judged
              GROUP BY obligation_id, date_from
             """,
-            agreement_ids=_agreement_ids(periods),
+            sale=_transfers("sale", periods),
+            purchase=_transfers("purchase", periods),
             periods=_periods(periods),
             today=today,
             deadline=delivery_deadline("sp"),
@@ -247,32 +273,20 @@ def in_full_delivery(cr, periods, today):
         SQL(
             """
             WITH line AS (
-                SELECT so.agreement_id, sol.product_uom_qty AS ordered,
-                       sol.qty_delivered AS delivered,
+                SELECT o.agreement_id, l.product_uom_qty AS ordered,
+                       l.qty_delivered AS delivered,
                        MIN(COALESCE(sp.date_deadline, sp.scheduled_date))::date AS due,
                        ARRAY_AGG(DISTINCT sp.id) AS picking_ids
-                  FROM sale_order so
-                  JOIN sale_order_line sol ON sol.order_id = so.id
-                  JOIN stock_move sm ON sm.sale_line_id = sol.id
-                  JOIN stock_picking sp ON sp.id = sm.picking_id
-                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
-                 WHERE so.agreement_id = ANY(%(agreement_ids)s)
-                   AND so.state = 'sale' AND sol.product_uom_qty > 0
-                   AND spt.code = 'outgoing' AND sp.state != 'cancel'
-                 GROUP BY so.agreement_id, sol.id
+                  FROM %(sale)s
+                   AND o.state = 'sale' AND l.product_uom_qty > 0
+                 GROUP BY o.agreement_id, l.id
                  UNION ALL
-                SELECT po.agreement_id, pol.product_qty, pol.qty_received,
+                SELECT o.agreement_id, l.product_qty, l.qty_received,
                        MIN(COALESCE(sp.date_deadline, sp.scheduled_date))::date,
                        ARRAY_AGG(DISTINCT sp.id)
-                  FROM purchase_order po
-                  JOIN purchase_order_line pol ON pol.order_id = po.id
-                  JOIN stock_move sm ON sm.purchase_line_id = pol.id
-                  JOIN stock_picking sp ON sp.id = sm.picking_id
-                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
-                 WHERE po.agreement_id = ANY(%(agreement_ids)s)
-                   AND po.state IN ('purchase', 'done') AND pol.product_qty > 0
-                   AND spt.code = 'incoming' AND sp.state != 'cancel'
-                 GROUP BY po.agreement_id, pol.id
+                  FROM %(purchase)s
+                   AND o.state IN ('purchase', 'done') AND l.product_qty > 0
+                 GROUP BY o.agreement_id, l.id
             ), judged AS (
                 SELECT per.obligation_id, per.date_from, line.ordered,
                        LEAST(line.delivered, line.ordered) AS delivered,
@@ -301,7 +315,8 @@ def in_full_delivery(cr, periods, today):
                AND documents.date_from = judged.date_from
              GROUP BY judged.obligation_id, judged.date_from
             """,
-            agreement_ids=_agreement_ids(periods),
+            sale=_transfers("sale", periods),
+            purchase=_transfers("purchase", periods),
             periods=_periods(periods),
             today=today,
         )

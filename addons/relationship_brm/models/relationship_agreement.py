@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.relationship_mgmt.tools import actions
+
 from ..engine import obligations as engine
 
 _logger = logging.getLogger(__name__)
@@ -624,21 +626,17 @@ class RelationshipAgreement(models.Model):
         result = self.env["relationship.agreement.obligation"].refresh_obligations(
             self.ids
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Obligations measured"),
-                "message": self.env._(
-                    "%(periods)s periods measured, %(breaches)s new breaches.",
-                    periods=result["periods"],
-                    breaches=result["breaches"],
-                ),
-                "type": "warning" if result["breaches"] else "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                "counts": result,
-            },
-        }
+        return actions.notification(
+            self.env._("Obligations measured"),
+            self.env._(
+                "%(periods)s periods measured, %(breaches)s new breaches.",
+                periods=result["periods"],
+                breaches=result["breaches"],
+            ),
+            "warning" if result["breaches"] else "success",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+            counts=result,
+        )
 
     def _action_documents(self, xmlid, field, extra_context=None):
         self.ensure_one()

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, split_every
 
-from odoo.addons.relationship_mgmt.tools import batch_runner, bulk, rpc
+from odoo.addons.relationship_mgmt.tools import actions, batch_runner, bulk, rpc
 
 from ..engine import obligations as engine
 from .relationship_agreement import RUNNING_STATES
@@ -237,20 +237,16 @@ class RelationshipAgreementObligation(models.Model):
         """Refresh Now ▸ Measure All Obligations (managers): measure, then say
         what was measured."""
         result = self.refresh_obligations()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Obligations measured"),
-                "message": self.env._(
-                    "%(obligations)s obligations of %(agreements)s running "
-                    "agreements: %(periods)s periods measured, %(breaches)s new "
-                    "breaches.",
-                    **result,
-                ),
-                "type": "warning" if result["breaches"] else "success",
-            },
-        }
+        return actions.notification(
+            self.env._("Obligations measured"),
+            self.env._(
+                "%(obligations)s obligations of %(agreements)s running "
+                "agreements: %(periods)s periods measured, %(breaches)s new "
+                "breaches.",
+                **result,
+            ),
+            "warning" if result["breaches"] else "success",
+        )
 
     @api.model
     def _agreements_from_ids(self, agreement_ids):

@@ -202,46 +202,47 @@ class RelationshipDisputeSla(models.Model):
         return self.calendar_id or self.company_id.dispute_sla_calendar_id
 
     @api.model
-    def _plan(self, requests):
-        """``[(policy, start, hours), ...]``: the moment ``hours`` of each
-        policy's time after ``start`` (working hours planned per calendar, in
-        one read of its schedule and holidays)."""
-        results = [False] * len(requests)
-        by_calendar = defaultdict(list)
-        for index, (policy, start, hours) in enumerate(requests):
+    def _per_calendar(self, requests, by_calendar, round_the_clock):
+        """``[(policy, moment, value), ...]`` answered per request: the
+        requests whose policy counts working hours go to ``by_calendar(calendar,
+        [(moment, value), ...])`` in one call per calendar (one read of its
+        schedule and holidays), the others to ``round_the_clock(moment,
+        value)``."""
+        results = [None] * len(requests)
+        indexes_by_calendar = defaultdict(list)
+        for index, (policy, moment, value) in enumerate(requests):
             calendar = policy and policy._working_calendar()
             if calendar:
-                by_calendar[calendar].append(index)
+                indexes_by_calendar[calendar].append(index)
             else:
-                results[index] = start + timedelta(hours=hours)
-        for calendar, indexes in by_calendar.items():
-            planned = plan_work_hours(
-                calendar, [requests[index][1:] for index in indexes]
-            )
-            for index, moment in zip(indexes, planned, strict=True):
-                results[index] = moment
+                results[index] = round_the_clock(moment, value)
+        for calendar, indexes in indexes_by_calendar.items():
+            answers = by_calendar(calendar, [requests[index][1:] for index in indexes])
+            for index, answer in zip(indexes, answers, strict=True):
+                results[index] = answer
         return results
+
+    @api.model
+    def _plan(self, requests):
+        """``[(policy, start, hours), ...]``: the moment ``hours`` of each
+        policy's time after ``start`` (working hours only when it counts
+        them)."""
+        return self._per_calendar(
+            requests,
+            plan_work_hours,
+            lambda start, hours: start + timedelta(hours=hours),
+        )
 
     @api.model
     def _hours_between(self, requests):
         """``[(policy, begin, end), ...]``: the hours of each policy's time
         between ``begin`` and ``end`` (working hours only when it counts
         them)."""
-        results = [0.0] * len(requests)
-        by_calendar = defaultdict(list)
-        for index, (policy, begin, end) in enumerate(requests):
-            calendar = policy and policy._working_calendar()
-            if calendar:
-                by_calendar[calendar].append(index)
-            else:
-                results[index] = max((end - begin).total_seconds() / 3600.0, 0.0)
-        for calendar, indexes in by_calendar.items():
-            hours = work_hours_between(
-                calendar, [requests[index][1:] for index in indexes]
-            )
-            for index, value in zip(indexes, hours, strict=True):
-                results[index] = value
-        return results
+        return self._per_calendar(
+            requests,
+            work_hours_between,
+            lambda begin, end: max((end - begin).total_seconds() / 3600.0, 0.0),
+        )
 
     def _replan_open_disputes(self):
         """The timing of these policies changed: their open disputes get due

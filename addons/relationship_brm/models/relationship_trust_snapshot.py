@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
 from odoo.addons.relationship_mgmt.engine import signals
-from odoo.addons.relationship_mgmt.tools import batch_runner, rpc
+from odoo.addons.relationship_mgmt.tools import actions, batch_runner, rpc
 
 from ..engine import trust as engine
 
@@ -227,18 +227,13 @@ class RelationshipTrustSnapshot(models.Model):
     def action_recompute_all(self):
         """Refresh Now ▸ Recompute All Trust Scores (managers)."""
         result = self.recompute_trust()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Trust recomputed"),
-                "message": self.env._(
-                    "Business partners scored: %(computed)s.",
-                    computed=result["computed"],
-                ),
-                "type": "success",
-            },
-        }
+        return actions.notification(
+            self.env._("Trust recomputed"),
+            self.env._(
+                "Business partners scored: %(computed)s.",
+                computed=result["computed"],
+            ),
+        )
 
     @api.model
     def recompute_trust(self, partner_ids=None):

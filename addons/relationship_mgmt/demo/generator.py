@@ -7,11 +7,12 @@ their quotations and confirmed orders, posted invoices and a few credit
 notes, bank payments on time, late or still overdue, emails and notes, logged
 interactions and satisfaction answers, dated relative to today.
 
-The documents are written the way ``bench/generate.py`` writes them: temporary
-plan tables (``demo_*``) with ids drawn from the real sequences, then one
-``INSERT ... SELECT`` per table, with stored computed fields filled as Odoo
-stores them. Random draws hash stable keys with ``hashint8extended``: the same
-seed on the same day gives the same data. The few records with business logic
+The documents are written with temporary plan tables (``plan_*``) with ids
+drawn from the real sequences, then one ``INSERT ... SELECT`` per table, with
+stored computed fields filled as Odoo stores them. ``bench/generate.py``
+subclasses the generator for its sizes and purchase rhythms. Random draws
+hash stable keys with ``hashint8extended``: the same seed on the same day
+gives the same data. The few records with business logic
 of their own (products, interactions, satisfaction answers) go through the ORM
 in batched ``create`` calls.
 """
@@ -233,10 +234,26 @@ TABLES = (
 class DemoDataGenerator:
     """Writes the demo customers and their history into the main company.
 
-    Temporary tables (``demo_*``, dropped at the end) hold the plan of each
+    Temporary tables (``plan_*``, dropped at the end) hold the plan of each
     table with ids already drawn from the real sequences; the real tables are
-    then filled from them with one statement each.
+    then filled from them with one statement each. A subclass plans other
+    customers (``_plan_customers``: the plan's columns are documented there)
+    and tunes the documents with the class attributes and ``_*_sql`` hooks.
     """
+
+    # (reference, name, sales price, cost, category key or None) of the
+    # products sold, and the names of their categories.
+    PRODUCTS = PRODUCTS
+    CATEGORIES = CATEGORIES
+    # Confirmed orders are invoiced 0 to INVOICE_DAYS - 1 days after the order.
+    INVOICE_DAYS = 5
+    # Quantities of an order line: 1 + floor(r^2 * LINE_QTY_SPREAD).
+    LINE_QTY_SPREAD = 6
+    # Whether a credit note's line is linked to the refunded order line.
+    LINK_REFUND_LINES = True
+    # Message-ids of the messages: <PREFIX.key@example.com>.
+    MESSAGE_ID_PREFIX = "demo.relationship"
+    REFUND_SHARE = REFUND_SHARE
 
     def __init__(self, env, customers=CUSTOMERS, seed=SEED):
         self.env = env
@@ -255,7 +272,7 @@ class DemoDataGenerator:
 
     def run(self):
         """Generate everything; return ``{table: rows inserted}``."""
-        if self._already_generated():
+        if not self._start():
             return {}
         self._timed(self._prepare)
         self._create_random_function()
@@ -275,17 +292,27 @@ class DemoDataGenerator:
         counts.update(self._timed(self._insert_accounting))
         counts["mail_message"] = self._timed(self._insert_messages)
         self._advance_order_sequence()
-        customer_ids = self._customer_ids()
-        self._drop_plans()
         self.env.invalidate_all()
-        counts["relationship_interaction"] = self._timed(
-            lambda: self._create_interactions(customer_ids)
-        )
-        counts["relationship_satisfaction"] = self._timed(
-            lambda: self._create_satisfaction(customer_ids)
-        )
+        counts.update(self._create_records())
+        self._drop_plans()
         self.env.flush_all()
         return counts
+
+    def _start(self):
+        """Whether to generate (not when the demo customers exist already)."""
+        return not self._already_generated()
+
+    def _create_records(self):
+        """The records created through the ORM after the documents."""
+        customer_ids = self._customer_ids()
+        return {
+            "relationship_interaction": self._timed(
+                lambda: self._create_interactions(customer_ids)
+            ),
+            "relationship_satisfaction": self._timed(
+                lambda: self._create_satisfaction(customer_ids)
+            ),
+        }
 
     def _timed(self, step):
         start = time.perf_counter()
@@ -303,14 +330,14 @@ class DemoDataGenerator:
 
     def _drop_plans(self):
         for table in (
-            "demo_customer",
-            "demo_order",
-            "demo_order_line",
-            "demo_order_total",
-            "demo_product",
-            "demo_invoice",
-            "demo_payment",
-            "demo_line",
+            "plan_customer",
+            "plan_order",
+            "plan_order_line",
+            "plan_order_total",
+            "plan_product",
+            "plan_invoice",
+            "plan_payment",
+            "plan_line",
         ):
             self.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
 
@@ -329,6 +356,11 @@ class DemoDataGenerator:
         self.bank_journal = journal.search(
             [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
         )
+        if not self.sale_journal or not self.bank_journal:
+            raise RuntimeError(
+                f"{company.name} needs a sale and a bank journal (install a chart of "
+                "accounts) before generating data."
+            )
         partner = env["res.partner"].with_company(company)
         self.receivable_account = partner.new({}).property_account_receivable_id
         self.income_account = (
@@ -372,17 +404,22 @@ class DemoDataGenerator:
 
     def _ensure_products(self):
         """The services and plans sold (through the ORM, no taxes so that
-        untaxed and total amounts are the same)."""
+        untaxed and total amounts are the same), in the order of
+        ``PRODUCTS``; without a category key, in the root category."""
         Category = self.env["product.category"]
         parent = self.env.ref("product.product_category_all")
         categories = {
             key: Category.search([("name", "=", name), ("parent_id", "=", parent.id)])
             or Category.create({"name": name, "parent_id": parent.id})
-            for key, name in CATEGORIES.items()
+            for key, name in self.CATEGORIES.items()
         }
+        categories[None] = parent
         Product = self.env["product.product"].with_company(self.company)
-        existing = Product.search([("default_code", "in", [p[0] for p in PRODUCTS])])
-        missing = [p for p in PRODUCTS if p[0] not in existing.mapped("default_code")]
+        refs = [p[0] for p in self.PRODUCTS]
+        existing = Product.search([("default_code", "in", refs)])
+        missing = [
+            p for p in self.PRODUCTS if p[0] not in existing.mapped("default_code")
+        ]
         Product.create(
             [
                 {
@@ -398,8 +435,8 @@ class DemoDataGenerator:
                 for ref, name, price, cost, categ in missing
             ]
         )
-        products = Product.search([("default_code", "in", [p[0] for p in PRODUCTS])])
-        order = {p[0]: index for index, p in enumerate(PRODUCTS)}
+        products = Product.search([("default_code", "in", refs)])
+        order = {ref: index for index, ref in enumerate(refs)}
         self.env.flush_all()
         return products.sorted(lambda product: order[product.default_code])
 
@@ -408,12 +445,12 @@ class DemoDataGenerator:
     # ------------------------------------------------------------------
 
     def _create_random_function(self):
-        """``pg_temp.demo_rand(key, salt)``: a uniform [0, 1) number that only
+        """``pg_temp.plan_rand(key, salt)``: a uniform [0, 1) number that only
         depends on the key, the salt and the seed."""
         self.cr.execute(
             SQL(
                 """
-                CREATE OR REPLACE FUNCTION pg_temp.demo_rand(key bigint, salt integer)
+                CREATE OR REPLACE FUNCTION pg_temp.plan_rand(key bigint, salt integer)
                 RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
                     SELECT (hashint8extended(key, salt::bigint * 7919 + %s)
                             & 4503599627370495)::float8 / 4503599627370496.0
@@ -424,10 +461,17 @@ class DemoDataGenerator:
         )
 
     def _plan_customers(self):
-        """``demo_customer``: kind, language group, readable name, activity
+        """``plan_customer``: kind, language group, readable name, activity
         span (days ago), number of orders, payment habit and term of each
         customer. Names are unique within their group: the n-th customer of a
-        group takes the n-th (word, activity) pair."""
+        group takes the n-th (word, activity) pair.
+
+        The documents read these columns of the plan: ``n`` (number), ``id``,
+        ``contact_id`` (or NULL), ``kind``, ``first_ago`` and ``last_ago``
+        (first and last order, days ago), ``order_count``, ``payer`` (good,
+        late, bad), ``term_days``, ``profile`` (first product of its orders),
+        ``user_id``, ``name``, ``ref``, ``email``, ``first_name``,
+        ``last_name``, ``contact_email``, ``city``, ``country_id`` and ``lang``."""
         kinds = SQL(" ").join(
             SQL("WHEN r_kind < %s THEN %s", share, kind) for kind, share in KIND_SHARES
         )
@@ -461,17 +505,17 @@ class DemoDataGenerator:
         self.cr.execute(
             SQL(
                 """
-                CREATE TEMP TABLE demo_customer AS
+                CREATE TEMP TABLE plan_customer AS
                 WITH draw AS (
                     SELECT n,
-                           pg_temp.demo_rand(n, 1) AS r_kind,
-                           pg_temp.demo_rand(n, 2) AS r_first,
-                           pg_temp.demo_rand(n, 3) AS r_last,
-                           pg_temp.demo_rand(n, 4) AS r_gap,
-                           pg_temp.demo_rand(n, 5) AS r_payer,
-                           pg_temp.demo_rand(n, 6) AS r_term,
-                           pg_temp.demo_rand(n, 7) < %(contact_share)s AS has_contact,
-                           1 + floor(pg_temp.demo_rand(n, 9) * 3)::int AS g
+                           pg_temp.plan_rand(n, 1) AS r_kind,
+                           pg_temp.plan_rand(n, 2) AS r_first,
+                           pg_temp.plan_rand(n, 3) AS r_last,
+                           pg_temp.plan_rand(n, 4) AS r_gap,
+                           pg_temp.plan_rand(n, 5) AS r_payer,
+                           pg_temp.plan_rand(n, 6) AS r_term,
+                           pg_temp.plan_rand(n, 7) < %(contact_share)s AS has_contact,
+                           1 + floor(pg_temp.plan_rand(n, 9) * 3)::int AS g
                       FROM generate_series(1, %(count)s) n
                 ), kind AS (
                     SELECT draw.*,
@@ -537,10 +581,10 @@ class DemoDataGenerator:
                        END AS payer,
                        (ARRAY[15, 30, 30, 30, 45, 60])[1 + floor(r_term * 6)::int]
                            AS term_days,
-                       floor(pg_temp.demo_rand(n, 15) * %(n_products)s)::int
+                       floor(pg_temp.plan_rand(n, 15) * %(n_products)s)::int
                            AS profile,
                        (%(salespeople)s::int[])[
-                           1 + floor(pg_temp.demo_rand(n, 16)
+                           1 + floor(pg_temp.plan_rand(n, 16)
                                      * %(n_salespeople)s)::int] AS user_id,
                        CASE g WHEN 1 THEN %(word)s || ' ' || %(activity)s
                               WHEN 2 THEN %(activity)s || ' ' || %(word)s
@@ -552,32 +596,36 @@ class DemoDataGenerator:
                        %(last_name)s AS last_name,
                        %(city)s AS city,
                        CASE g WHEN 1 THEN (%(countries_1)s::int[])[
-                                  1 + floor(pg_temp.demo_rand(n, 14)
+                                  1 + floor(pg_temp.plan_rand(n, 14)
                                             * %(n_countries_1)s)::int]
                               WHEN 2 THEN (%(countries_2)s::int[])[1]
                               ELSE (%(countries_3)s::int[])[1]
                        END AS country_id,
                        CASE g WHEN 1 THEN %(lang_1)s WHEN 2 THEN %(lang_2)s
-                              ELSE %(lang_3)s END AS lang
+                              ELSE %(lang_3)s END AS lang,
+                       'DEMO-REL-C' || lpad(n::text, 4, '0') AS ref,
+                       'info@customer' || n || '.example.com' AS email,
+                       'buyer' || n || '@customer' || n || '.example.com'
+                           AS contact_email
                   FROM span
                  ORDER BY n
                 """,
                 count=self.customers,
                 contact_share=CONTACT_SHARE,
                 kinds=kinds,
-                n_products=len(PRODUCTS),
+                n_products=len(self.PRODUCTS),
                 salespeople=self.salesperson_ids,
                 n_salespeople=len(self.salesperson_ids),
                 word=pick("words", SQL("k")),
                 activity=pick("activities", SQL("k / %s", words)),
-                form=pick("forms", SQL("floor(pg_temp.demo_rand(n, 11) * 100)::int")),
+                form=pick("forms", SQL("floor(pg_temp.plan_rand(n, 11) * 100)::int")),
                 first_name=pick(
-                    "first_names", SQL("floor(pg_temp.demo_rand(n, 12) * 100)::int")
+                    "first_names", SQL("floor(pg_temp.plan_rand(n, 12) * 100)::int")
                 ),
                 last_name=pick(
-                    "last_names", SQL("floor(pg_temp.demo_rand(n, 13) * 100)::int")
+                    "last_names", SQL("floor(pg_temp.plan_rand(n, 13) * 100)::int")
                 ),
-                city=pick("cities", SQL("floor(pg_temp.demo_rand(n, 17) * 100)::int")),
+                city=pick("cities", SQL("floor(pg_temp.plan_rand(n, 17) * 100)::int")),
                 pairs=words * len(NAMES["en"]["activities"]),
                 countries_1=group_arrays["countries_1"],
                 n_countries_1=len(group_arrays["countries_1"]),
@@ -588,35 +636,27 @@ class DemoDataGenerator:
                 lang_3=group_arrays["lang_3"],
             )
         )
-        self.cr.execute("CREATE INDEX ON demo_customer (id)")
+        self.cr.execute("CREATE INDEX ON plan_customer (id)")
 
     def _plan_orders(self):
-        """``demo_order`` (ids in date order) and ``demo_order_line``."""
+        """``plan_order`` (ids in date order) and ``plan_order_line``."""
         self.cr.execute(
             SQL(
                 """
-                CREATE TEMP TABLE demo_order AS
+                CREATE TEMP TABLE plan_order AS
                 SELECT nextval('sale_order_id_seq')::int AS id, planned.*
                   FROM (
                     SELECT dated.*,
-                           -- recent orders are sometimes still quotations,
-                           -- a few orders were cancelled; a customer's first
-                           -- order is always confirmed.
-                           CASE WHEN dated.seq = 1 THEN 'sale'
-                                WHEN dated.days_ago < 20 AND dated.r_state < 0.3
-                                THEN 'draft'
-                                WHEN dated.r_state < 0.04 THEN 'cancel'
-                                ELSE 'sale'
-                           END AS state,
+                           %(state)s AS state,
                            date_trunc('second', least(
                                (%(today)s::date - dated.days_ago)
                                + interval '8 hours'
-                               + pg_temp.demo_rand(dated.okey, 22)
+                               + pg_temp.plan_rand(dated.okey, 22)
                                  * interval '10 hours',
                                %(now)s::timestamp - interval '1 minute'
                            )) AS date_order,
                            CASE WHEN dated.contact_id IS NOT NULL
-                                     AND pg_temp.demo_rand(dated.okey, 23) < 0.4
+                                     AND pg_temp.plan_rand(dated.okey, 23) < 0.4
                                 THEN dated.contact_id
                                 ELSE dated.commercial_id
                            END AS partner_id
@@ -631,58 +671,43 @@ class DemoDataGenerator:
                                k AS seq,
                                c.profile,
                                c.user_id,
-                               CASE WHEN c.kind = 'seasonal'
-                                    -- around the same days of this year and
-                                    -- the previous one, alternately
-                                    THEN c.last_ago + 365 * mod(k, 2)
-                                         + floor(pg_temp.demo_rand(
-                                               c.n::bigint * 100000 + k, 20)
-                                                 * 40)::int
-                                    WHEN c.order_count = 1 THEN c.first_ago
-                                    -- evenly spread with a few days of jitter,
-                                    -- the first and the last on their day
-                                    ELSE greatest(c.last_ago, least(c.first_ago,
-                                         round(c.first_ago - (k - 1)::numeric
-                                               / (c.order_count - 1)
-                                               * (c.first_ago - c.last_ago)
-                                               + CASE WHEN k IN (1, c.order_count)
-                                                      THEN 0
-                                                      ELSE 6 * pg_temp.demo_rand(
-                                                          c.n::bigint * 100000 + k,
-                                                          20) - 3 END)::int))
-                               END AS days_ago,
-                               pg_temp.demo_rand(c.n::bigint * 100000 + k, 21)
+                               %(days_ago)s AS days_ago,
+                               pg_temp.plan_rand(c.n::bigint * 100000 + k, 21)
                                    AS r_state
-                          FROM demo_customer c
+                          FROM plan_customer c
                          CROSS JOIN LATERAL generate_series(1, c.order_count) k
                       ) dated
                      ORDER BY dated.days_ago DESC, dated.okey
                   ) planned
                 """,
+                state=self._order_state_sql(),
+                days_ago=self._order_days_ago_sql(),
                 today=self.today,
                 now=self.now,
             )
         )
-        # Confirmed orders are invoiced 0-5 days after the order date.
+        # Confirmed orders are invoiced a few days after the order date.
         self.cr.execute(
             SQL(
                 """
-                ALTER TABLE demo_order ADD COLUMN invoice_date date;
-                UPDATE demo_order
+                ALTER TABLE plan_order ADD COLUMN invoice_date date;
+                UPDATE plan_order
                    SET invoice_date = date_order::date
-                                      + floor(pg_temp.demo_rand(okey, 24) * 5)::int
+                                      + floor(pg_temp.plan_rand(okey, 24)
+                                              * %(invoice_days)s)::int
                  WHERE state = 'sale';
-                UPDATE demo_order SET invoice_date = NULL
+                UPDATE plan_order SET invoice_date = NULL
                  WHERE invoice_date > %(today)s;
-                CREATE INDEX ON demo_order (id);
+                CREATE INDEX ON plan_order (id);
                 """,
+                invoice_days=self.INVOICE_DAYS,
                 today=self.today,
             )
         )
         self.cr.execute(
             SQL(
                 """
-                CREATE TEMP TABLE demo_product AS
+                CREATE TEMP TABLE plan_product AS
                 SELECT idx - 1 AS idx, product_id, uom_id, name, price, cost
                   FROM unnest(%(ids)s::int[], %(uoms)s::int[], %(names)s::varchar[],
                               %(prices)s::numeric[], %(costs)s::numeric[])
@@ -698,7 +723,7 @@ class DemoDataGenerator:
         self.cr.execute(
             SQL(
                 """
-                CREATE TEMP TABLE demo_order_line AS
+                CREATE TEMP TABLE plan_order_line AS
                 SELECT nextval('sale_order_line_id_seq')::int AS id, lines.*
                   FROM (
                     SELECT drawn.order_id, drawn.position, p.product_id, p.uom_id,
@@ -707,46 +732,90 @@ class DemoDataGenerator:
                            round(drawn.qty * price.unit, 2) AS subtotal
                       FROM (
                         SELECT o.id AS order_id, k AS position,
-                               (1 + floor(pg_temp.demo_rand(o.okey * 4 + k, 31) ^ 2
-                                          * 6))::numeric AS qty,
-                               -- each customer buys around its own products
-                               -- (its profile), so that products sell together
-                               mod(o.profile + (k - 1) * 2
-                                   + floor(pg_temp.demo_rand(o.okey * 4 + k, 32) ^ 2
-                                           * 3)::int, %(n_products)s) AS product_idx,
-                               pg_temp.demo_rand(o.okey * 4 + k, 33) AS r_price
-                          FROM demo_order o
+                               (1 + floor(pg_temp.plan_rand(o.okey * 4 + k, 31) ^ 2
+                                          * %(qty_spread)s))::numeric AS qty,
+                               %(product_idx)s AS product_idx,
+                               pg_temp.plan_rand(o.okey * 4 + k, 33) AS r_price
+                          FROM plan_order o
                          CROSS JOIN LATERAL generate_series(
-                               1, 1 + floor(pg_temp.demo_rand(o.okey, 30) * 3)::int) k
+                               1, 1 + floor(pg_temp.plan_rand(o.okey, 30) * 3)::int) k
                       ) drawn
-                      JOIN demo_product p ON p.idx = drawn.product_idx
+                      JOIN plan_product p ON p.idx = drawn.product_idx
                      CROSS JOIN LATERAL (
                            SELECT round(
                                (p.price * (0.9 + 0.2 * drawn.r_price))::numeric, 2
                            ) AS unit) price
                      ORDER BY drawn.order_id, drawn.position
                   ) lines;
-                CREATE INDEX ON demo_order_line (order_id);
-                CREATE TEMP TABLE demo_order_total AS
+                CREATE INDEX ON plan_order_line (order_id);
+                CREATE TEMP TABLE plan_order_total AS
                 SELECT order_id, SUM(subtotal) AS amount,
                        SUM(subtotal - qty * cost) AS margin
-                  FROM demo_order_line
+                  FROM plan_order_line
                  GROUP BY order_id;
-                CREATE INDEX ON demo_order_total (order_id);
+                CREATE INDEX ON plan_order_total (order_id);
                 """,
-                n_products=len(self.products),
+                qty_spread=self.LINE_QTY_SPREAD,
+                product_idx=self._line_product_sql(),
             )
         )
         self._plan_order_names()
 
+    def _order_state_sql(self):
+        """The state of an order of ``dated`` (``kind``, ``seq``, ``days_ago``,
+        ``r_state``): recent orders are sometimes still quotations, a few
+        orders were cancelled; a customer's first order is always confirmed."""
+        return SQL(
+            """
+            CASE WHEN dated.seq = 1 THEN 'sale'
+                 WHEN dated.days_ago < 20 AND dated.r_state < 0.3 THEN 'draft'
+                 WHEN dated.r_state < 0.04 THEN 'cancel'
+                 ELSE 'sale'
+            END
+            """
+        )
+
+    def _order_days_ago_sql(self):
+        """The date (days ago) of the ``k``-th order of customer ``c``:
+        seasonal customers around the same days of this year and the
+        previous one, alternately; the others evenly spread with a few days
+        of jitter, the first and the last on their day."""
+        return SQL(
+            """
+            CASE WHEN c.kind = 'seasonal'
+                 THEN c.last_ago + 365 * mod(k, 2)
+                      + floor(pg_temp.plan_rand(c.n::bigint * 100000 + k, 20)
+                              * 40)::int
+                 WHEN c.order_count = 1 THEN c.first_ago
+                 ELSE greatest(c.last_ago, least(c.first_ago,
+                      round(c.first_ago - (k - 1)::numeric / (c.order_count - 1)
+                            * (c.first_ago - c.last_ago)
+                            + CASE WHEN k IN (1, c.order_count) THEN 0
+                                   ELSE 6 * pg_temp.plan_rand(
+                                       c.n::bigint * 100000 + k, 20) - 3
+                              END)::int))
+            END
+            """
+        )
+
+    def _line_product_sql(self):
+        """The product (index in ``plan_product``) of the ``k``-th line of
+        order ``o``: each customer buys around its own products (its profile),
+        so that products sell together."""
+        return SQL(
+            "mod(o.profile + (k - 1) * 2"
+            " + floor(pg_temp.plan_rand(o.okey * 4 + k, 32) ^ 2 * 3)::int, %s)",
+            len(self.products),
+        )
+
     def _plan_invoices(self):
-        """``demo_invoice``: an invoice per invoiced order, a credit note for
+        """``plan_invoice``: an invoice per invoiced order, a credit note for
         some of them (a commercial gesture of 10-40 % of the order's first
         line), names per journal prefix and year, and how each one is
         settled."""
         self.cr.execute(
             """
-            CREATE TEMP TABLE demo_invoice AS
+            CREATE TEMP TABLE plan_invoice AS
             SELECT nextval('account_move_id_seq')::int AS id, planned.*
               FROM (
                 SELECT o.okey * 2 AS ikey,
@@ -760,8 +829,8 @@ class DemoDataGenerator:
                        o.invoice_date + o.term_days AS date_due,
                        t.amount,
                        NULL::int AS refund_line_id
-                  FROM demo_order o
-                  JOIN demo_order_total t ON t.order_id = o.id
+                  FROM plan_order o
+                  JOIN plan_order_total t ON t.order_id = o.id
                  WHERE o.invoice_date IS NOT NULL
                  ORDER BY o.invoice_date, o.okey
               ) planned
@@ -770,33 +839,40 @@ class DemoDataGenerator:
         self.cr.execute(
             SQL(
                 """
-                INSERT INTO demo_invoice
+                INSERT INTO plan_invoice
                 SELECT nextval('account_move_id_seq')::int, planned.*
                   FROM (
                     SELECT i.ikey + 1, 'out_refund', i.order_id, i.origin,
                            i.commercial_id, i.commercial_name, i.payer,
                            refund.invoice_date, refund.invoice_date,
-                           round((l.subtotal * (0.1 + 0.3 * pg_temp.demo_rand(
-                               i.ikey, 42)))::numeric, 2),
-                           l.id
-                      FROM demo_invoice i
+                           %(refund_amount)s, l.id
+                      FROM plan_invoice i
                      CROSS JOIN LATERAL (
                            SELECT i.invoice_date + 3
-                                  + floor(pg_temp.demo_rand(i.ikey, 41) * 28)::int
+                                  + floor(pg_temp.plan_rand(i.ikey, 41) * 28)::int
                                   AS invoice_date) refund
-                      JOIN demo_order_line l
+                      JOIN plan_order_line l
                         ON l.order_id = i.order_id AND l.position = 1
-                     WHERE pg_temp.demo_rand(i.ikey, 40) < %(refund_share)s
+                     WHERE pg_temp.plan_rand(i.ikey, 40) < %(refund_share)s
                        AND refund.invoice_date <= %(today)s
                      ORDER BY refund.invoice_date, i.ikey
                   ) planned
                 """,
-                refund_share=REFUND_SHARE,
+                refund_amount=self._refund_amount_sql(),
+                refund_share=self.REFUND_SHARE,
                 today=self.today,
             )
         )
         self._plan_settlements()
         self._plan_document_names()
+
+    def _refund_amount_sql(self):
+        """The amount of the credit note of invoice ``i`` refunding order line
+        ``l``: a commercial gesture of 10-40 % of the line."""
+        return SQL(
+            "round((l.subtotal * (0.1 + 0.3 * pg_temp.plan_rand(i.ikey, 42)))"
+            "::numeric, 2)"
+        )
 
     def _plan_settlements(self):
         """When and how much of each document is settled. Good payers pay 92 %
@@ -808,7 +884,7 @@ class DemoDataGenerator:
         self.cr.execute(
             SQL(
                 """
-                ALTER TABLE demo_invoice
+                ALTER TABLE plan_invoice
                     ADD COLUMN payment_state varchar,
                     ADD COLUMN pay_date date,
                     ADD COLUMN paid_amount numeric,
@@ -817,11 +893,11 @@ class DemoDataGenerator:
                     ADD COLUMN name varchar;
                 WITH drawn AS (
                     SELECT id, move_type, invoice_date, date_due, amount, payer,
-                           pg_temp.demo_rand(ikey, 42) AS r_habit,
-                           pg_temp.demo_rand(ikey, 43) AS r_days,
-                           pg_temp.demo_rand(ikey, 44) AS r_partial,
-                           pg_temp.demo_rand(ikey, 45) AS r_share
-                      FROM demo_invoice
+                           pg_temp.plan_rand(ikey, 42) AS r_habit,
+                           pg_temp.plan_rand(ikey, 43) AS r_days,
+                           pg_temp.plan_rand(ikey, 44) AS r_partial,
+                           pg_temp.plan_rand(ikey, 45) AS r_share
+                      FROM plan_invoice
                 ), settled AS (
                     SELECT drawn.*,
                            CASE WHEN move_type = 'out_refund'
@@ -850,7 +926,7 @@ class DemoDataGenerator:
                            END AS payment_state
                       FROM settled
                 )
-                UPDATE demo_invoice i
+                UPDATE plan_invoice i
                    SET payment_state = j.payment_state,
                        pay_date = CASE j.payment_state
                            WHEN 'paid' THEN j.settle_date
@@ -873,38 +949,50 @@ class DemoDataGenerator:
     def _plan_document_names(self):
         """``INV/2025/00042``-style names: numbered per journal prefix and year
         in date order, after the journal's existing documents."""
+        self._number_moves(
+            "plan_invoice",
+            "invoice_date",
+            SQL(
+                "CASE move_type WHEN 'out_refund' THEN 'R' ELSE '' END"
+                " || %s || '/' || extract(year FROM invoice_date)::int || '/'",
+                self.sale_journal.code,
+            ),
+            self.sale_journal,
+        )
+        self.cr.execute("CREATE INDEX ON plan_invoice (id)")
+
+    def _number_moves(self, table, date_column, prefix, journal):
+        """Name the moves of the plan ``table`` as ``journal`` numbers them:
+        per ``prefix`` (an SQL expression on the table's columns), in the
+        order of ``date_column``, after the journal's existing moves."""
         self.cr.execute(
             SQL(
                 """
-                WITH prefixed AS (
-                    SELECT id, invoice_date,
-                           CASE move_type WHEN 'out_refund' THEN 'R' ELSE '' END
-                           || %(code)s || '/' || extract(year FROM invoice_date)::int
-                           || '/' AS prefix
-                      FROM demo_invoice
-                ), numbered AS (
+                WITH numbered AS (
                     SELECT p.id, p.prefix,
                            COALESCE(last.number, 0)
                            + row_number() OVER (PARTITION BY p.prefix
-                                                ORDER BY p.invoice_date, p.id) AS number
-                      FROM prefixed p
+                                                ORDER BY p.date, p.id) AS number
+                      FROM (SELECT id, %(date)s AS date, %(prefix)s AS prefix
+                              FROM %(table)s) p
                       LEFT JOIN (SELECT sequence_prefix, MAX(sequence_number) AS number
                                    FROM account_move
                                   WHERE journal_id = %(journal)s
                                   GROUP BY sequence_prefix) last
                         ON last.sequence_prefix = p.prefix
                 )
-                UPDATE demo_invoice i
+                UPDATE %(table)s m
                    SET sequence_prefix = n.prefix,
                        sequence_number = n.number,
                        name = n.prefix || lpad(n.number::text,
                                                greatest(5, length(n.number::text)), '0')
                   FROM numbered n
-                 WHERE n.id = i.id;
-                CREATE INDEX ON demo_invoice (id);
+                 WHERE n.id = m.id
                 """,
-                code=self.sale_journal.code,
-                journal=self.sale_journal.id,
+                table=SQL.identifier(table),
+                date=SQL.identifier(date_column),
+                prefix=prefix,
+                journal=journal.id,
             )
         )
 
@@ -916,9 +1004,9 @@ class DemoDataGenerator:
         self.cr.execute(
             SQL(
                 """
-                ALTER TABLE demo_order ADD COLUMN number bigint,
+                ALTER TABLE plan_order ADD COLUMN number bigint,
                                         ADD COLUMN name varchar;
-                UPDATE demo_order o
+                UPDATE plan_order o
                    SET number = n.number,
                        name = %(prefix)s
                               || lpad(n.number::text,
@@ -927,7 +1015,7 @@ class DemoDataGenerator:
                               || %(suffix)s
                   FROM (SELECT id, %(start)s - 1 + row_number() OVER (ORDER BY id)
                                    AS number
-                          FROM demo_order) n
+                          FROM plan_order) n
                  WHERE n.id = o.id
                 """,
                 prefix=prefix or "",
@@ -938,7 +1026,7 @@ class DemoDataGenerator:
         )
 
     def _plan_payments(self):
-        """``demo_payment``: one bank transfer per settled or partly paid
+        """``plan_payment``: one bank transfer per settled or partly paid
         document (a bank statement line and its entry, reconciled with the
         document the way the reconciliation of a bank statement leaves it), its
         partial reconciliation and, when the document is settled in full, its
@@ -946,7 +1034,7 @@ class DemoDataGenerator:
         self.cr.execute(
             SQL(
                 """
-                CREATE TEMP TABLE demo_payment AS
+                CREATE TEMP TABLE plan_payment AS
                 SELECT nextval('account_move_id_seq')::int AS id,
                        nextval('account_bank_statement_line_id_seq')::int
                            AS statement_line_id,
@@ -964,48 +1052,33 @@ class DemoDataGenerator:
                            i.pay_date, i.paid_amount,
                            CASE i.move_type WHEN 'out_refund' THEN 'Refund ' ELSE '' END
                            || i.name || ' - ' || i.commercial_name AS payment_ref
-                      FROM demo_invoice i
+                      FROM plan_invoice i
                      WHERE i.paid_amount > 0
                      ORDER BY i.pay_date, i.ikey
                   ) planned;
-                WITH numbered AS (
-                    SELECT p.id, p.prefix,
-                           COALESCE(last.number, 0)
-                           + row_number() OVER (PARTITION BY p.prefix
-                                                ORDER BY p.pay_date, p.id) AS number
-                      FROM (SELECT id, pay_date,
-                                   %(code)s || '/' || extract(year FROM pay_date)::int
-                                   || '/' AS prefix
-                              FROM demo_payment) p
-                      LEFT JOIN (SELECT sequence_prefix, MAX(sequence_number) AS number
-                                   FROM account_move
-                                  WHERE journal_id = %(journal)s
-                                  GROUP BY sequence_prefix) last
-                        ON last.sequence_prefix = p.prefix
-                )
-                UPDATE demo_payment b
-                   SET sequence_prefix = n.prefix,
-                       sequence_number = n.number,
-                       name = n.prefix || lpad(n.number::text,
-                                               greatest(5, length(n.number::text)), '0')
-                  FROM numbered n
-                 WHERE n.id = b.id;
-                CREATE INDEX ON demo_payment (invoice_id);
-                """,
-                code=self.bank_journal.code,
-                journal=self.bank_journal.id,
+                """
             )
         )
+        self._number_moves(
+            "plan_payment",
+            "pay_date",
+            SQL(
+                "%s || '/' || extract(year FROM pay_date)::int || '/'",
+                self.bank_journal.code,
+            ),
+            self.bank_journal,
+        )
+        self.cr.execute("CREATE INDEX ON plan_payment (invoice_id)")
 
     def _plan_move_lines(self):
-        """``demo_line``: every journal item with its id. Invoices: one
+        """``plan_line``: every journal item with its id. Invoices: one
         product line per order line and one receivable line; credit notes: the
         refunded line and a receivable line; bank entries: a bank line and a
         receivable line. ``balance`` is positive on the debit side."""
         self.cr.execute(
             SQL(
                 """
-                CREATE TEMP TABLE demo_line AS
+                CREATE TEMP TABLE plan_line AS
                 SELECT nextval('account_move_line_id_seq')::int AS id, planned.*
                   FROM (
                     -- invoices: income lines (credit), one per order line
@@ -1018,17 +1091,22 @@ class DemoDataGenerator:
                            NULL::date AS date_maturity, i.name AS move_name,
                            NULL::varchar AS ref, TRUE AS is_invoice,
                            NULL::int AS statement_line_id
-                      FROM demo_invoice i
-                      JOIN demo_order_line l ON l.order_id = i.order_id
+                      FROM plan_invoice i
+                      JOIN plan_order_line l ON l.order_id = i.order_id
                      WHERE i.move_type = 'out_invoice'
                      UNION ALL
                     -- credit notes: the refunded line (debit)
                     SELECT i.id, 'product', %(income)s, i.commercial_id, l.product_id,
-                           l.uom_id, l.name, 1.0, i.amount, i.amount, 0.0,
-                           FALSE, NULL, NULL, l.id, 100, i.invoice_date, NULL,
+                           l.uom_id, l.name,
+                           CASE WHEN i.amount = l.subtotal THEN l.qty ELSE 1.0 END,
+                           CASE WHEN i.amount = l.subtotal THEN l.price_unit
+                                ELSE i.amount END,
+                           i.amount, 0.0, FALSE, NULL, NULL,
+                           CASE WHEN %(link_refunds)s THEN l.id END, 100,
+                           i.invoice_date, NULL,
                            i.name, NULL, TRUE, NULL
-                      FROM demo_invoice i
-                      JOIN demo_order_line l ON l.id = i.refund_line_id
+                      FROM plan_invoice i
+                      JOIN plan_order_line l ON l.id = i.refund_line_id
                      WHERE i.move_type = 'out_refund'
                      UNION ALL
                     -- receivable (payment term) line of each document
@@ -1042,11 +1120,11 @@ class DemoDataGenerator:
                            END,
                            NULL, 12000, i.invoice_date, i.date_due, i.name, NULL, TRUE,
                            NULL
-                      FROM demo_invoice i
+                      FROM plan_invoice i
                      CROSS JOIN LATERAL (
                            SELECT CASE i.move_type WHEN 'out_refund' THEN -1 ELSE 1 END
                                   AS sign) s
-                      LEFT JOIN demo_payment p ON p.invoice_id = i.id
+                      LEFT JOIN plan_payment p ON p.invoice_id = i.id
                      UNION ALL
                     -- bank entries: the bank line (debit when the customer pays;
                     -- bank accounts keep a residual although not reconcilable)
@@ -1055,7 +1133,7 @@ class DemoDataGenerator:
                            s.sign * p.paid_amount, FALSE, NULL, NULL, NULL, 100,
                            p.pay_date, p.pay_date, p.name, NULL, FALSE,
                            p.statement_line_id
-                      FROM demo_payment p
+                      FROM plan_payment p
                      CROSS JOIN LATERAL (
                            SELECT CASE p.move_type WHEN 'out_refund' THEN -1 ELSE 1 END
                                   AS sign) s
@@ -1067,17 +1145,18 @@ class DemoDataGenerator:
                            COALESCE(p.full_id::varchar, 'P' || p.partial_id), NULL, 101,
                            p.pay_date, p.pay_date, p.name, NULL, FALSE,
                            p.statement_line_id
-                      FROM demo_payment p
+                      FROM plan_payment p
                      CROSS JOIN LATERAL (
                            SELECT CASE p.move_type WHEN 'out_refund' THEN -1 ELSE 1 END
                                   AS sign) s
                      ORDER BY move_id, sequence, order_line_id
                   ) planned;
-                CREATE INDEX ON demo_line (move_id, kind);
+                CREATE INDEX ON plan_line (move_id, kind);
                 """,
                 income=self.income_account.id,
                 receivable=self.receivable_account.id,
                 bank=self.bank_account.id,
+                link_refunds=self.LINK_REFUND_LINES,
             )
         )
 
@@ -1111,15 +1190,12 @@ class DemoDataGenerator:
                     sale_warn, picking_warn, purchase_warn, autopost_bills,
                     calendar_last_notif_ack, create_uid, create_date, write_uid,
                     write_date)
-                SELECT c.id, c.name, c.name, c.name,
-                       'DEMO-REL-C' || lpad(c.n::text, 4, '0'), 'contact', TRUE, TRUE,
-                       c.id, greatest(1, c.order_count), 0, c.lang, mail.address,
-                       mail.address, c.city, c.country_id, c.user_id, 0, TRUE, 0,
-                       'no-message', 'no-message', 'no-message', 'no-message', 'ask',
-                       created.at, %(uid)s, created.at, %(uid)s, created.at
-                  FROM demo_customer c
-                 CROSS JOIN LATERAL (
-                       SELECT 'info@customer' || c.n || '.example.com' AS address) mail
+                SELECT c.id, c.name, c.name, c.name, c.ref, 'contact', TRUE, TRUE,
+                       c.id, greatest(1, c.order_count), 0, c.lang, c.email, c.email,
+                       c.city, c.country_id, c.user_id, 0, TRUE, 0, 'no-message',
+                       'no-message', 'no-message', 'no-message', 'ask', created.at,
+                       %(uid)s, created.at, %(uid)s, created.at
+                  FROM plan_customer c
                  CROSS JOIN LATERAL (
                        SELECT %(now)s::timestamp
                               - make_interval(days => c.first_ago + 14) AS at) created
@@ -1141,15 +1217,14 @@ class DemoDataGenerator:
                     calendar_last_notif_ack, create_uid, create_date, write_uid,
                     write_date)
                 SELECT c.contact_id, person.name, c.name || ', ' || person.name, c.name,
-                       c.id, 'contact', FALSE, TRUE, c.id, 0, 0, c.lang, person.email,
-                       person.email, c.city, c.country_id, %(function)s, 0, TRUE, 0,
+                       c.id, 'contact', FALSE, TRUE, c.id, 0, 0, c.lang,
+                       c.contact_email, c.contact_email, c.city, c.country_id,
+                       %(function)s, 0, TRUE, 0,
                        'no-message', 'no-message', 'no-message', 'no-message', 'ask',
                        created.at, %(uid)s, created.at, %(uid)s, created.at
-                  FROM demo_customer c
+                  FROM plan_customer c
                  CROSS JOIN LATERAL (
-                       SELECT c.first_name || ' ' || c.last_name AS name,
-                              'buyer' || c.n || '@customer' || c.n || '.example.com'
-                              AS email) person
+                       SELECT c.first_name || ' ' || c.last_name AS name) person
                  CROSS JOIN LATERAL (
                        SELECT %(now)s::timestamp
                               - make_interval(days => c.first_ago + 7) AS at) created
@@ -1184,8 +1259,8 @@ class DemoDataGenerator:
                        t.amount, t.margin, t.margin / NULLIF(t.amount, 0), FALSE,
                        TRUE, FALSE, 1.0, %(warehouse)s, 'direct', %(uid)s,
                        o.date_order, %(uid)s, o.date_order
-                  FROM demo_order o
-                  JOIN demo_order_total t ON t.order_id = o.id
+                  FROM plan_order o
+                  JOIN plan_order_total t ON t.order_id = o.id
                  ORDER BY o.id
                 """,
                 **self._common_values(),
@@ -1228,8 +1303,8 @@ class DemoDataGenerator:
                        l.subtotal - l.qty * l.cost,
                        (l.subtotal - l.qty * l.cost) / NULLIF(l.subtotal, 0),
                        %(uid)s, o.date_order, %(uid)s, o.date_order
-                  FROM demo_order_line l
-                  JOIN demo_order o ON o.id = l.order_id
+                  FROM plan_order_line l
+                  JOIN plan_order o ON o.id = l.order_id
                  CROSS JOIN LATERAL (
                        SELECT o.invoice_date IS NOT NULL AS invoiced) state
                  ORDER BY l.id
@@ -1251,7 +1326,7 @@ class DemoDataGenerator:
                 INSERT INTO account_full_reconcile (id, create_uid, create_date,
                                                     write_uid, write_date)
                 SELECT full_id, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM demo_payment
+                  FROM plan_payment
                  WHERE full_id IS NOT NULL
                  ORDER BY full_id
                 """,
@@ -1284,7 +1359,7 @@ class DemoDataGenerator:
                        s.sign * i.amount, 0.0, s.sign * i.amount, s.sign * i.amount,
                        s.sign * (i.amount - i.paid_amount), FALSE, FALSE, TRUE, TRUE,
                        FALSE, FALSE, TRUE, %(uid)s, created.at, %(uid)s, created.at
-                  FROM demo_invoice i
+                  FROM plan_invoice i
                  CROSS JOIN LATERAL (
                        SELECT CASE i.move_type WHEN 'out_refund' THEN -1 ELSE 1 END
                               AS sign) s
@@ -1315,7 +1390,7 @@ class DemoDataGenerator:
                            CASE p.move_type WHEN 'out_refund' THEN -p.paid_amount
                                 ELSE p.paid_amount END,
                            0.0, 0.0, TRUE, %(uid)s, created.at, %(uid)s, created.at
-                      FROM demo_payment p
+                      FROM plan_payment p
                      CROSS JOIN LATERAL (
                            SELECT p.pay_date + interval '15 hours' AS at) created
                      ORDER BY p.statement_line_id
@@ -1340,7 +1415,7 @@ class DemoDataGenerator:
                        p.paid_amount, 0.0, 0.0, 0.0, 0.0, p.paid_amount, p.paid_amount,
                        0.0, FALSE, TRUE, TRUE, TRUE, FALSE, FALSE, %(uid)s, created.at,
                        %(uid)s, created.at
-                  FROM demo_payment p
+                  FROM plan_payment p
                  CROSS JOIN LATERAL (
                        SELECT p.pay_date + interval '15 hours' AS at) created
                  ORDER BY p.id
@@ -1383,7 +1458,7 @@ class DemoDataGenerator:
                             ELSE l.balance END,
                        0.0, 0.0, 0.0, FALSE, l.reconciled, %(uid)s, created.at,
                        %(uid)s, created.at
-                  FROM demo_line l
+                  FROM plan_line l
                  CROSS JOIN LATERAL (
                        SELECT l.date + interval '9 hours' AS at) created
                  ORDER BY l.id
@@ -1412,10 +1487,10 @@ class DemoDataGenerator:
                        p.full_id, %(currency)s, %(currency)s, %(company)s, p.pay_date,
                        p.paid_amount, p.paid_amount, p.paid_amount, %(uid)s,
                        created.at, %(uid)s, created.at
-                  FROM demo_payment p
-                  JOIN demo_line term
+                  FROM plan_payment p
+                  JOIN plan_line term
                     ON term.move_id = p.invoice_id AND term.kind = 'term'
-                  JOIN demo_line counterpart
+                  JOIN plan_line counterpart
                     ON counterpart.move_id = p.id AND counterpart.kind = 'counterpart'
                  CROSS JOIN LATERAL (
                        SELECT p.pay_date + interval '15 hours' AS at) created
@@ -1429,7 +1504,7 @@ class DemoDataGenerator:
             """
             INSERT INTO sale_order_line_invoice_rel (invoice_line_id, order_line_id)
             SELECT id, order_line_id
-              FROM demo_line
+              FROM plan_line
              WHERE order_line_id IS NOT NULL
             """
         )
@@ -1440,9 +1515,6 @@ class DemoDataGenerator:
         """Emails from the customer (its contact person when it has one) and
         internal notes of its salesperson, in the customer's language, spread
         over its active months and denser towards its last order."""
-        subjects = [subject for group in GROUPS for subject, __ in MESSAGES[group]]
-        bodies = [body for group in GROUPS for __, body in MESSAGES[group]]
-        per_group = len(MESSAGES["en"])
         self.cr.execute(
             SQL(
                 """
@@ -1456,58 +1528,74 @@ class DemoDataGenerator:
                        CASE WHEN kind.is_email THEN COALESCE(c.contact_id, c.id)
                             ELSE u.partner_id END,
                        CASE WHEN kind.is_email
-                            THEN 'info@customer' || c.n || '.example.com'
-                            ELSE author.email END,
-                       (%(subjects)s::varchar[])[text.idx],
-                       '<p>' || (%(bodies)s::varchar[])[text.idx] || '</p>',
-                       '<demo.relationship.' || m.key || '@example.com>', dated.at,
-                       NOT kind.is_email, FALSE, TRUE, %(uid)s, dated.at, %(uid)s,
-                       dated.at
-                  FROM demo_customer c
+                            THEN c.email ELSE author.email END,
+                       text.subject, '<p>' || text.body || '</p>',
+                       '<' || %(message_id)s || '.' || m.key || '@example.com>',
+                       dated.at, NOT kind.is_email, FALSE, TRUE, %(uid)s, dated.at,
+                       %(uid)s, dated.at
+                  FROM plan_customer c
                   JOIN res_users u ON u.id = c.user_id
                   JOIN res_partner author ON author.id = u.partner_id
                  CROSS JOIN LATERAL (
                        SELECT c.n::bigint * 100 + k AS key
                          FROM generate_series(
-                              1, floor(pg_temp.demo_rand(c.n, 50) * %(max)s)::int) k) m
+                              1, floor(pg_temp.plan_rand(c.n, 50) * %(max)s)::int) k) m
                  CROSS JOIN LATERAL (
-                       SELECT pg_temp.demo_rand(m.key, 51) < 0.6 AS is_email) flag
+                       SELECT pg_temp.plan_rand(m.key, 51) < 0.6 AS is_email) flag
                  CROSS JOIN LATERAL (
                        SELECT flag.is_email,
                               CASE WHEN flag.is_email THEN 'email' ELSE 'comment' END
                               AS message_type) kind
-                 CROSS JOIN LATERAL (
-                       -- customers write the first three, salespeople the rest
-                       SELECT (c.g - 1) * %(per_group)s + 1
-                              + CASE WHEN flag.is_email
-                                     THEN floor(pg_temp.demo_rand(m.key, 52) * 3)::int
-                                     ELSE 3 + floor(pg_temp.demo_rand(m.key, 52)
-                                                    * (%(per_group)s - 3))::int
-                                END AS idx) text
+                 CROSS JOIN LATERAL (%(text)s) text
                  CROSS JOIN LATERAL (
                        SELECT date_trunc('second', least(
                            (%(today)s::date - c.last_ago
-                            - floor(pg_temp.demo_rand(m.key, 53) ^ 2
+                            - floor(pg_temp.plan_rand(m.key, 53) ^ 2
                                     * (c.first_ago - c.last_ago + 1))::int)
                            + interval '8 hours'
-                           + pg_temp.demo_rand(m.key, 54) * interval '10 hours',
+                           + pg_temp.plan_rand(m.key, 54) * interval '10 hours',
                            %(now)s::timestamp - interval '1 minute')) AS at) dated
-                 WHERE c.kind != 'prospect'
+                 WHERE %(customers)s
                 """,
                 comment=self.comment_subtype.id,
                 note=self.note_subtype.id,
-                subjects=subjects,
-                bodies=bodies,
-                per_group=per_group,
+                text=self._message_text_sql(),
+                message_id=self.MESSAGE_ID_PREFIX,
+                customers=self._message_customers_sql(),
                 max=MAX_MESSAGES,
                 **self._common_values(),
             )
         )
         return self.cr.rowcount
 
+    def _message_customers_sql(self):
+        """The customers ``c`` with messages."""
+        return SQL("c.kind != 'prospect'")
+
+    def _message_text_sql(self):
+        """``subject`` and ``body`` of message ``m`` on customer ``c`` (an
+        email when ``flag.is_email``): in the customer's language; customers
+        write the first three texts of their group, salespeople the rest."""
+        per_group = len(MESSAGES["en"])
+        return SQL(
+            """
+            SELECT (%(subjects)s::varchar[])[idx] AS subject,
+                   (%(bodies)s::varchar[])[idx] AS body
+              FROM (SELECT (c.g - 1) * %(per_group)s + 1
+                           + CASE WHEN flag.is_email
+                                  THEN floor(pg_temp.plan_rand(m.key, 52) * 3)::int
+                                  ELSE 3 + floor(pg_temp.plan_rand(m.key, 52)
+                                                 * (%(per_group)s - 3))::int
+                             END AS idx) picked
+            """,
+            subjects=[subject for group in GROUPS for subject, __ in MESSAGES[group]],
+            bodies=[body for group in GROUPS for __, body in MESSAGES[group]],
+            per_group=per_group,
+        )
+
     def _advance_order_sequence(self):
         """Move the ``sale.order`` sequence past the names used."""
-        self.cr.execute("SELECT COALESCE(MAX(number), 0) FROM demo_order")
+        self.cr.execute("SELECT COALESCE(MAX(number), 0) FROM plan_order")
         last = self.cr.fetchone()[0]
         if last >= self.order_name_start:
             self.order_sequence.sudo().write({"number_next": last + 1})
@@ -1521,7 +1609,7 @@ class DemoDataGenerator:
         """``{kind: [(customer id, contact id or None, last order days ago,
         customer number)]}`` of the customers with documents."""
         self.cr.execute(
-            "SELECT kind, id, contact_id, last_ago, n FROM demo_customer "
+            "SELECT kind, id, contact_id, last_ago, n FROM plan_customer "
             "WHERE kind != 'prospect' ORDER BY n"
         )
         result = {}

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine.engagement import RFM_SEGMENTS
-from ..tools import rpc
+from ..tools import actions, rpc
 from ..tools.rpc import iso, reason_dicts
 from .relationship_analytics import CHURN_LEVELS
 from .relationship_engagement import TIERS
@@ -866,15 +866,10 @@ class ResPartner(models.Model):
 
     def action_relationship_erase(self):
         self.relationship_erase_data()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Relationship data erased"),
-                "message": self.env._(
-                    "Scores, history, analytics, interactions, satisfaction "
-                    "responses and program enrolments were deleted."
-                ),
-                "type": "success",
-            },
-        }
+        return actions.notification(
+            self.env._("Relationship data erased"),
+            self.env._(
+                "Scores, history, analytics, interactions, satisfaction "
+                "responses and program enrolments were deleted."
+            ),
+        )

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from odoo.tools import SQL
 
+from . import actions
+
 _logger = logging.getLogger(__name__)
 
 # First key of each batch's advisory lock (the second is the company id).
@@ -151,13 +153,9 @@ def notification(env, title, message, result, next_action=None):
         message += " " + env._(
             "Some companies were skipped: a run of theirs is already in progress."
         )
-    return {
-        "type": "ir.actions.client",
-        "tag": "display_notification",
-        "params": {
-            "title": title,
-            "message": message,
-            "type": "warning" if skipped else "success",
-            "next": next_action or {"type": "ir.actions.act_window_close"},
-        },
-    }
+    return actions.notification(
+        title,
+        message,
+        "warning" if skipped else "success",
+        next_action or actions.CLOSE_WINDOW,
+    )

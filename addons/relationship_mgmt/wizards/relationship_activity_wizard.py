@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import actions
+
 
 class RelationshipActivityWizard(models.TransientModel):
     _name = "relationship.activity.wizard"
@@ -86,18 +88,14 @@ class RelationshipActivityWizard(models.TransientModel):
             if partner.id not in skipped
         ]
         activities = self.env["mail.activity"].create(values)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Activities scheduled"),
-                "message": self.env._(
-                    "%(created)s activities scheduled, %(skipped)s customers "
-                    "already had one.",
-                    created=len(activities),
-                    skipped=len(skipped),
-                ),
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return actions.notification(
+            self.env._("Activities scheduled"),
+            self.env._(
+                "%(created)s activities scheduled, %(skipped)s customers "
+                "already had one.",
+                created=len(activities),
+                skipped=len(skipped),
+            ),
+            "success",
+            actions.CLOSE_WINDOW,
+        )

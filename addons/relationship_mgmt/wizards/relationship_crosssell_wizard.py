@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools import actions
+
 
 class RelationshipCrosssellWizard(models.TransientModel):
     _name = "relationship.crosssell.wizard"
@@ -107,20 +109,16 @@ class RelationshipCrosssellWizard(models.TransientModel):
                  counts instead
         """
         result = self.generate_opportunities()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Cross-sell opportunities"),
-                "message": self.env._(
-                    "%(created)s opportunities created, %(skipped)s already open.",
-                    created=len(result["lead_ids"]),
-                    skipped=result["skipped"],
-                ),
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return actions.notification(
+            self.env._("Cross-sell opportunities"),
+            self.env._(
+                "%(created)s opportunities created, %(skipped)s already open.",
+                created=len(result["lead_ids"]),
+                skipped=result["skipped"],
+            ),
+            "success",
+            actions.CLOSE_WINDOW,
+        )
 
     def generate_opportunities(self):
         """:return: ``{"lead_ids": [ids], "skipped": int}``"""

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..tools import actions
+
 
 class RelationshipProgramEnrolWizard(models.TransientModel):
     _name = "relationship.program.enrol.wizard"
@@ -22,19 +24,15 @@ class RelationshipProgramEnrolWizard(models.TransientModel):
         if not partners:
             raise UserError(self.env._("There is no customer to enrol."))
         enrolments = self.program_id._enrol_partners(partners)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Customers enrolled"),
-                "message": self.env._(
-                    "%(created)s customers enrolled in %(program)s, %(skipped)s "
-                    "skipped (already enrolled or outside its filters).",
-                    created=len(enrolments),
-                    program=self.program_id.display_name,
-                    skipped=len(partners) - len(enrolments),
-                ),
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return actions.notification(
+            self.env._("Customers enrolled"),
+            self.env._(
+                "%(created)s customers enrolled in %(program)s, %(skipped)s "
+                "skipped (already enrolled or outside its filters).",
+                created=len(enrolments),
+                program=self.program_id.display_name,
+                skipped=len(partners) - len(enrolments),
+            ),
+            "success",
+            actions.CLOSE_WINDOW,
+        )

@@ -11,7 +11,7 @@ from odoo import models
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.utils import must_run_without_delay
-from odoo.addons.relationship_mgmt.tools import batch_runner
+from odoo.addons.relationship_mgmt.tools import actions, batch_runner
 
 # Seconds a job waits before it tries again while another worker holds the
 # company's lock of its batch.
@@ -101,13 +101,6 @@ def notification(env, title, jobs, queued):
             "no second run was queued.",
             jobs=names,
         )
-    return {
-        "type": "ir.actions.client",
-        "tag": "display_notification",
-        "params": {
-            "title": title,
-            "message": message,
-            "type": "success" if all(queued) else "warning",
-            "next": {"type": "ir.actions.act_window_close"},
-        },
-    }
+    return actions.notification(
+        title, message, "success" if all(queued) else "warning", actions.CLOSE_WINDOW
+    )
