@@ -24,3 +24,4 @@ from . import test_dispute_security
 from . import test_privacy
 from . import test_kpi
 from . import test_agreement_tour
+from . import test_empty_screens
