@@ -246,7 +246,8 @@ class RelationshipProgram(models.Model):
             entities are enrolled, once per program
         :return: ``{"enrolled": int, "skipped": int, "enrolment_ids": [ids]}``;
             customers already enrolled by hand or outside the program's tier
-            and segment are skipped
+            and segment, the companies' own partners and internal users are
+            skipped
         """
         _ = self.env._
         self.env["relationship.program.enrolment"].check_access("create")
