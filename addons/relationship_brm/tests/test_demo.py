@@ -27,7 +27,8 @@ class TestDemoDisputes(BrmCommon):
     def _demo_disputes(self, partner):
         self._as_demo("base.partner_demo_portal", partner)
         self._as_demo("product.product_product_8", self.goods)
-        self.env["relationship.demo"]._demo_portal_disputes(TODAY)
+        # sudo: the demo runs as the superuser at install.
+        self.env["relationship.demo"].sudo()._demo_portal_disputes(TODAY)
         return self.env["relationship.dispute"].search(
             [("commercial_partner_id", "=", partner.id)]
         )
