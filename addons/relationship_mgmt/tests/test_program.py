@@ -160,7 +160,7 @@ class TestProgramEnrolment(ProgramCommon):
         picking.move_ids.write({"quantity": 1.0, "picked": True})
         wizard = picking.button_validate()  # asks whether to keep a backorder
         Form(
-            self.env[wizard["res_model"]].with_context(wizard["context"])
+            self.env[wizard["res_model"]].with_context(**wizard["context"])
         ).save().process()
         backorder = order.picking_ids - picking
         self.assertTrue(backorder)
