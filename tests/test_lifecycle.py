@@ -29,6 +29,11 @@ modules.button_immediate_uninstall()
 env.cr.commit()
 """
 TABLES = ("relationship_engagement", "relationship_engagement_snapshot")
+# Partners who are never customers (relationship_mgmt's engine/signals.py).
+NOT_CUSTOMERS = (
+    "SELECT partner_id FROM res_company"
+    " UNION SELECT partner_id FROM res_users WHERE NOT share"
+)
 # Rows each analysis screen lists right after the demo install (the batches
 # run at its end): {name: SQL count}.
 DEMO_ANALYSES = {
@@ -57,6 +62,11 @@ DEMO_ANALYSES = {
     # The engagement ran after relationship_brm: it sees the disputes.
     "customers scored with open disputes": "SELECT COUNT(*)"
     " FROM relationship_engagement WHERE open_dispute_count > 0",
+    "obligations breached now": "SELECT COUNT(*)"
+    " FROM relationship_agreement_obligation WHERE status = 'breached'",
+    "enrolments started more than a month ago": "SELECT COUNT(*)"
+    " FROM relationship_program_enrolment"
+    " WHERE date_start < NOW() - INTERVAL '1 month'",
     "KPI measurements": "SELECT COUNT(*) FROM relationship_kpi_measurement",
     "posted customer invoices not reversed": "SELECT COUNT(*) FROM account_move"
     " WHERE move_type = 'out_invoice' AND state = 'posted'"
@@ -70,9 +80,15 @@ DEMO_WRONG_FIGURES = {
     "negative margin without revenue": "SELECT COUNT(*) FROM relationship_analytics"
     " WHERE margin_to_date < 0 AND COALESCE(revenue_to_date, 0) <= 0",
     "internal users or own companies scored": "SELECT COUNT(*)"
-    " FROM relationship_engagement WHERE partner_id IN ("
-    " SELECT partner_id FROM res_users WHERE NOT share"
-    " UNION SELECT partner_id FROM res_company)",
+    f" FROM relationship_engagement WHERE partner_id IN ({NOT_CUSTOMERS})",
+    "internal users or own companies enrolled": "SELECT COUNT(*)"
+    f" FROM relationship_program_enrolment WHERE partner_id IN ({NOT_CUSTOMERS})",
+    "internal users or own companies with disputes": "SELECT COUNT(*)"
+    " FROM relationship_dispute"
+    f" WHERE commercial_partner_id IN ({NOT_CUSTOMERS})",
+    "customers enrolled twice in a program": "SELECT COUNT(*) FROM ("
+    " SELECT 1 FROM relationship_program_enrolment"
+    " GROUP BY program_id, partner_id HAVING COUNT(*) > 1) twice",
 }
 
 

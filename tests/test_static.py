@@ -230,3 +230,30 @@ def test_translation_is_complete(addon_dir, lang):
     assert not missing, f"{len(missing)} untranslated, e.g. {missing[:5]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
     assert not placeholders, f"placeholders changed in {placeholders[:5]}"
+
+
+# The Apps page (static/description/index.html) of the addons users install.
+APPS_PAGES = ("relationship_mgmt", "relationship_brm")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("addon", APPS_PAGES)
+def test_apps_page_is_well_formed_with_its_screenshots(addon):
+    """The page parses as XML (Odoo's Apps store and OCA's tools read it
+    so), has a title and sections, and every image it shows is a PNG of
+    the addon's static/description."""
+    description = OUR_ADDONS[addon] / "static" / "description"
+    page = description / "index.html"
+    assert page.is_file(), f"{relative(page)} is missing"
+    content = page.read_bytes()
+    # Odoo 17+ warns about an XML declaration in a module description.
+    assert not content.startswith(b"<?xml"), "no XML declaration"
+    root = etree.fromstring(content)  # raises if not well-formed
+    assert root.xpath("//h1|//h2"), "no title"
+    sources = root.xpath("//img/@src")
+    assert sources, "no screenshot"
+    for source in sources:
+        assert "://" not in source and not source.startswith("/"), source
+        image = description / source
+        assert image.is_file(), f"{relative(page)} shows {source}, missing"
+        assert image.read_bytes()[:8] == PNG_SIGNATURE, f"{source} is no PNG"

@@ -123,7 +123,9 @@ class Browser:
 
 
 def login(browser, base, user, password):
-    browser.goto(f"{base}/web/login")
+    # Land on Contacts, a view the idle check recognises (not Discuss, the
+    # default home page of an administrator, nor an empty home).
+    browser.goto(f"{base}/web/login?redirect=/odoo/action-base.action_partner_form")
     browser.evaluate(
         f"document.querySelector('input[name=login]').value = {json.dumps(user)};"
         "document.querySelector('input[name=password]').value = "
@@ -166,6 +168,11 @@ def main():
                 browser.evaluate(f"document.querySelector({json.dumps(css)}).click()")
                 time.sleep(0.5)
                 browser.wait_idle()
+            # Toasts (a save, "The page is out of date" after a restart of
+            # the server) would hide part of the screen.
+            browser.evaluate(
+                "document.querySelectorAll('.o_notification').forEach(n => n.remove())"
+            )
             target = args.out / f"{name}.png"
             shoot(browser, target, args.colours)
             print(f"{target} {target.stat().st_size // 1024} KB")

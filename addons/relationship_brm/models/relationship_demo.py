@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.relationship_mgmt.engine import signals
+
 # Documents of the demo agreements, one per month from the agreement's start
 # (months ago, counting the current month as 0): how their delivery and
 # invoice went, so that the obligation periods come out met, at risk and
@@ -192,6 +194,11 @@ class RelationshipDemo(models.AbstractModel):
         partner = self.env.ref("base.partner_demo_portal", raise_if_not_found=False)
         product = self.env.ref("product.product_product_8", raise_if_not_found=False)
         if not partner or not product:
+            return
+        # Disputes are a customer's: never one of the companies' own partners
+        # or a colleague's (the rule of the scores).
+        self.env["res.users"].flush_model(["partner_id", "share"])
+        if partner.commercial_partner_id.id in signals.not_customer_ids(self.env.cr):
             return
         day = today - timedelta(days=12)
         order = self.env["sale.order"].create(

@@ -3,13 +3,20 @@ import functools
 from odoo import api, fields, models
 from odoo.tools import SQL, LazyTranslate, format_date
 
+from odoo.addons.relationship_mgmt.tools.texts import plural
+
 from ..engine import obligations as engine
 
 # Document models a period may point to, with the button label of each.
 DOCUMENT_MODELS = ("stock.picking", "sale.order", "purchase.order", "account.move")
 _lt = LazyTranslate(__name__)
 
-# How a breached period is told in activities and notes (translated).
+# How a breached period is told in activities and notes (translated), with
+# one failing document or another number of them.
+BREACH_TEXT_ONE = _lt(
+    "%(obligation)s, %(dates)s: %(actual)s against a target of %(target)s "
+    "(1 document missed it)."
+)
 BREACH_TEXT = _lt(
     "%(obligation)s, %(dates)s: %(actual)s against a target of %(target)s "
     "(%(failing)s documents missed it)."
@@ -112,7 +119,7 @@ class RelationshipObligationPeriod(models.Model):
     def _breach_text(self):
         """How this breached period is told (``_breach_texts`` for many)."""
         self.ensure_one()
-        template = self.env._(BREACH_TEXT)
+        template = self.env._(plural(self.failing_count, BREACH_TEXT_ONE, BREACH_TEXT))
         return template % {
             "obligation": self.obligation_id.name,
             "dates": self._dates(),
@@ -145,7 +152,7 @@ class RelationshipObligationPeriod(models.Model):
             )
         )
         rows = self.env.cr.fetchall()
-        template = self.env._(BREACH_TEXT)
+        templates = (self.env._(BREACH_TEXT_ONE), self.env._(BREACH_TEXT))
         currencies = self.env["res.currency"].browse({row[4] for row in rows if row[4]})
         default_currency = self.env.company.currency_id
 
@@ -179,19 +186,20 @@ class RelationshipObligationPeriod(models.Model):
             status,
             failing_refs,
         ) in rows:
+            failing = sum(len(ids) for ids in (failing_refs or {}).values())
             actual_label = (
                 "-" if status == "no_data" else value_text(kind, currency_id, actual)
             )
             texts[period_id] = (
                 agreement_id,
                 name,
-                template
+                plural(failing, *templates)
                 % {
                     "obligation": name,
                     "dates": f"{date_text(date_from)} - {date_text(date_to)}",
                     "actual": actual_label,
                     "target": value_text(kind, currency_id, target),
-                    "failing": sum(len(ids) for ids in (failing_refs or {}).values()),
+                    "failing": failing,
                 },
             )
         return texts

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL, split_every
 
 from odoo.addons.relationship_mgmt.engine import signals
-from odoo.addons.relationship_mgmt.tools import actions, batch_runner, rpc
+from odoo.addons.relationship_mgmt.tools import actions, batch_runner, rpc, texts
 
 from ..engine import trust as engine
 
@@ -169,14 +169,22 @@ class RelationshipTrustSnapshot(models.Model):
                 )
             )
         if self.invoices_due:
-            text = _(
-                "%(on_time)s of %(due)s invoices paid on time",
-                on_time=self.invoices_on_time,
-                due=self.invoices_due,
+            text = texts.plural(
+                self.invoices_due,
+                _(
+                    "%(on_time)s of 1 invoice paid on time",
+                    on_time=self.invoices_on_time,
+                ),
+                _(
+                    "%(on_time)s of %(due)s invoices paid on time",
+                    on_time=self.invoices_on_time,
+                    due=self.invoices_due,
+                ),
             )
             if self.invoices_on_time < self.invoices_due:
                 text += _(
-                    "; %(days)s days late on average", days=round(self.avg_days_late)
+                    "; %(days)s late on average",
+                    days=texts.days_count(self.env, round(self.avg_days_late)),
                 )
             lines.append((_("Payment behaviour"), self.payment_score, text))
         else:
@@ -192,7 +200,14 @@ class RelationshipTrustSnapshot(models.Model):
                 (
                     _("Disputes"),
                     self.dispute_score,
-                    _("%(count)s disputes in the last year", count=self.dispute_count),
+                    texts.plural(
+                        self.dispute_count,
+                        _("1 dispute in the last year"),
+                        _(
+                            "%(count)s disputes in the last year",
+                            count=self.dispute_count,
+                        ),
+                    ),
                 )
             )
         else:

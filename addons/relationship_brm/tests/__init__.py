@@ -25,3 +25,5 @@ from . import test_privacy
 from . import test_kpi
 from . import test_agreement_tour
 from . import test_dashboard
+from . import test_empty_screens
+from . import test_demo

@@ -86,7 +86,7 @@ class TestDisputeEffects(DisputeCommon):
         self.assertEqual(after.payment_score, before.payment_score)
         # Closed, the dispute still counts against trust for a year.
         self.assertEqual(after.dispute_count, 1)
-        self.assertIn("1 disputes in the last year", after.reasons)
+        self.assertIn("1 dispute in the last year", after.reasons)
 
     def test_max_disputes_obligation_counts_the_disputes_of_each_period(self):
         obligation = self._obligation(self.agreement, "max_disputes", 1.0)

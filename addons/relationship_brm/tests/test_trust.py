@@ -50,7 +50,7 @@ class TestTrust(BrmCommon):
         self.assertEqual(unreliable.payment_score, 0.0)
         self.assertEqual(reliable.volume_score, unreliable.volume_score)
         self.assertEqual(reliable.age_score, unreliable.age_score)
-        self.assertIn("1 of 1 invoices paid on time", reliable.reasons)
+        self.assertIn("1 of 1 invoice paid on time", reliable.reasons)
         self.assertIn("0 of 1 periods met", unreliable.reasons)
         self.assertIn("0 disputes in the last year", unreliable.reasons)
         self.assertEqual(self.customer.trust_score, reliable.score)

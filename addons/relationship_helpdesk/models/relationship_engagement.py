@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from odoo.addons.relationship_mgmt.engine import engagement as engine
+from odoo.addons.relationship_mgmt.tools.texts import plural
 
 from ..engine import tickets
 
@@ -140,9 +141,16 @@ class RelationshipEngagement(models.Model):
         )
         texts = {_("Service"): text}
         if ratings and "satisfaction" in present:
-            texts[_("Satisfaction")] = _(
-                "Satisfaction %(value)s/100, with %(count)s ticket ratings",
-                value=round(self.satisfaction_value),
-                count=ratings,
+            texts[_("Satisfaction")] = plural(
+                ratings,
+                _(
+                    "Satisfaction %(value)s/100, with 1 ticket rating",
+                    value=round(self.satisfaction_value),
+                ),
+                _(
+                    "Satisfaction %(value)s/100, with %(count)s ticket ratings",
+                    value=round(self.satisfaction_value),
+                    count=ratings,
+                ),
             )
         return [(name, value, texts.get(name, reason)) for name, value, reason in lines]

@@ -53,6 +53,8 @@ OPTED_OUT = SQL("SELECT id FROM res_partner WHERE relationship_no_profiling")
 OWN_COMPANIES = SQL("SELECT partner_id FROM res_company")
 # Colleagues are not customers, whatever they buy.
 INTERNAL_USERS = SQL("SELECT partner_id FROM res_users WHERE NOT share")
+# Who is never a customer: the companies themselves and their colleagues.
+NOT_CUSTOMERS = SQL("%s UNION %s", OWN_COMPANIES, INTERNAL_USERS)
 
 
 def is_profiled(column, customers=False):
@@ -62,20 +64,22 @@ def is_profiled(column, customers=False):
     internal user's."""
     condition = SQL("%s NOT IN (%s)", column, OPTED_OUT)
     if customers:
-        condition = SQL(
-            "%s AND %s NOT IN (%s UNION %s)",
-            condition,
-            column,
-            OWN_COMPANIES,
-            INTERNAL_USERS,
-        )
+        condition = SQL("%s AND %s NOT IN (%s)", condition, column, NOT_CUSTOMERS)
     return condition
+
+
+def not_customer_ids(cr):
+    """Partners who are never customers, whatever their documents say: the
+    companies' own and the internal users'. Neither scored nor enrolled in
+    post-sale programs nor given demo disputes."""
+    cr.execute(NOT_CUSTOMERS)
+    return {row[0] for row in cr.fetchall()}
 
 
 def excluded_partner_ids(cr):
     """Partners never profiled as customers: the companies' own, the internal
     users' and those who asked not to be."""
-    cr.execute(SQL("%s UNION %s UNION %s", OWN_COMPANIES, INTERNAL_USERS, OPTED_OUT))
+    cr.execute(SQL("%s UNION %s", NOT_CUSTOMERS, OPTED_OUT))
     return {row[0] for row in cr.fetchall()}
 
 

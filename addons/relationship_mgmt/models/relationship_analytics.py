@@ -11,7 +11,7 @@ from odoo.tools import SQL, format_amount, format_date, split_every
 from ..engine import analytics as engine
 from ..engine.engagement import RFM_SEGMENTS
 from ..engine.signals import excluded_partner_ids
-from ..tools import batch_runner, bulk
+from ..tools import batch_runner, bulk, texts
 
 _logger = logging.getLogger(__name__)
 
@@ -272,9 +272,9 @@ class RelationshipAnalytics(models.Model):
             lines = self._rule_reasons()
         lines.append(
             _(
-                "Predicted over %(months)s months: %(revenue)s of revenue "
+                "Predicted over %(months)s: %(revenue)s of revenue "
                 "(%(margin)s margin) from %(basket)s average baskets.",
-                months=self.horizon_months,
+                months=texts.months_count(self.env, self.horizon_months),
                 revenue=money(self.predicted_revenue),
                 margin=money(self.predicted_margin),
                 basket=money(self.average_order_value),
@@ -296,32 +296,32 @@ class RelationshipAnalytics(models.Model):
         if self.purchase_days > 1:
             lines = [
                 _(
-                    "%(days)s purchase days, %(gap)s days apart on average; the "
-                    "last %(since)s days ago.",
+                    "%(days)s purchase days, %(gap)s apart on average; the "
+                    "last one %(since)s.",
                     days=self.purchase_days,
-                    gap=round(self.own_gap_days),
-                    since=self.days_since_last_order,
+                    gap=texts.days_count(self.env, round(self.own_gap_days)),
+                    since=texts.days_ago(self.env, self.days_since_last_order),
                 )
             ]
         else:
             lines = [
                 _(
-                    "A single purchase day, %(since)s days ago.",
-                    since=self.days_since_last_order,
+                    "A single purchase day, %(since)s.",
+                    since=texts.days_ago(self.env, self.days_since_last_order),
                 )
             ]
         lines.append(
             _(
                 "%(model)s model of the company (%(customers)s customers): "
                 "%(alive)s%% probability that the customer is still active, "
-                "%(purchases)s purchases expected in the next %(months)s months, "
+                "%(purchases)s purchases expected in the next %(months)s, "
                 "churn risk %(risk)s/100 (the probability of no purchase in that "
                 "time).",
                 model=kind,
                 customers=fit.customer_count,
                 alive=self.p_alive,
                 purchases=round(self.expected_purchases, 2),
-                months=self.horizon_months,
+                months=texts.months_count(self.env, self.horizon_months),
                 risk=self.churn_risk,
             )
         )
@@ -348,27 +348,26 @@ class RelationshipAnalytics(models.Model):
         if self.own_gap_days:
             lines.append(
                 _(
-                    "Orders every %(gap)s days on average; last order %(days)s "
-                    "days ago.",
-                    gap=round(self.own_gap_days),
-                    days=self.days_since_last_order,
+                    "Orders every %(gap)s on average; last order %(days)s.",
+                    gap=texts.days_count(self.env, round(self.own_gap_days)),
+                    days=texts.days_ago(self.env, self.days_since_last_order),
                 )
             )
         else:
             lines.append(
                 _(
-                    "A single order, %(days)s days ago; customers of this company "
-                    "reorder every %(gap)s days.",
-                    days=self.days_since_last_order,
-                    gap=round(self.expected_gap_days),
+                    "A single order, %(days)s; customers of this company "
+                    "reorder every %(gap)s.",
+                    days=texts.days_ago(self.env, self.days_since_last_order),
+                    gap=texts.days_count(self.env, round(self.expected_gap_days)),
                 )
             )
         overdue = self.days_since_last_order - round(self.expected_gap_days)
         if overdue > 0:
             lines.append(
                 _(
-                    "The next order is %(days)s days overdue: churn risk %(risk)s/100.",
-                    days=overdue,
+                    "The next order is %(days)s overdue: churn risk %(risk)s/100.",
+                    days=texts.days_count(self.env, overdue),
                     risk=self.churn_risk,
                 )
             )
@@ -416,7 +415,11 @@ class RelationshipAnalytics(models.Model):
         return batch_runner.notification(
             self.env,
             self.env._("Customer analytics refreshed"),
-            self.env._("%(count)s customers analysed.", count=result["customers"]),
+            texts.plural(
+                result["customers"],
+                self.env._("1 customer analysed."),
+                self.env._("%(count)s customers analysed.", count=result["customers"]),
+            ),
             result,
         )
 

@@ -6,6 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..demo.generator import DemoDataGenerator
+from ..engine import signals
 
 _logger = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class RelationshipDemo(models.AbstractModel):
         self._invoice_demo_orders()
         counts = DemoDataGenerator(self.env).run()
         counts["survey_user_input"] = self._answer_demo_survey()
+        counts["relationship_program_enrolment"] = self._enrol_demo_history()
         _logger.info(
             "Demo history generated in %.1f s: %s",
             time.perf_counter() - start,
@@ -131,6 +133,103 @@ class RelationshipDemo(models.AbstractModel):
         return len(answers)
 
     @api.model
+    def _enrol_demo_history(self):
+        """Enrol the demo customers in the demo programs as their orders
+        would have: welcomed after their first order, reminded of the
+        renewal of their last one (dated by ``_settle_demo_enrolments``)."""
+        orders = self.env["sale.order"].search(
+            [("partner_id.ref", "=like", "DEMO-REL-C%"), ("state", "=", "sale")],
+            order="date_order, id",
+        )
+        first, last = {}, {}
+        for order in orders:
+            first.setdefault(order.partner_id, order)
+            last[order.partner_id] = order
+        Program = self.env["relationship.program"].with_context(
+            mail_create_nolog=True, tracking_disable=True
+        )
+        enrolments = Program._enrol_documents(
+            "first_order", self.env["sale.order"].union(*first.values())
+        ) | Program._enrol_documents(
+            "order_confirmed", self.env["sale.order"].union(*last.values())
+        )
+        return len(enrolments)
+
+    @api.model
+    def _settle_demo_enrolments(self):
+        """Give the demo enrolments the history a live database would have:
+        one per customer and program (that of the latest trigger document:
+        the demo orders of a customer follow one another within the install),
+        started on the day of their trigger document rather than at install,
+        and the steps due since then done. Past steps are not run: no email
+        leaves for orders of months ago."""
+        Enrolment = self.env["relationship.program.enrolment"]
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT e.id, e.program_id, e.partner_id,
+                       COALESCE(sp.date_done, am.invoice_date::timestamp,
+                                so.date_order) AS date_trigger
+                  FROM relationship_program_enrolment e
+                  LEFT JOIN stock_picking sp ON sp.id = e.picking_id
+                  LEFT JOIN account_move am ON am.id = e.invoice_id
+                  LEFT JOIN sale_order so ON so.id = e.sale_order_id
+                 WHERE e.trigger_ref != 'manual'
+                 ORDER BY e.program_id, e.partner_id, date_trigger DESC, e.id DESC
+                """
+            )
+        )
+        latest, dropped = {}, []
+        for enrolment_id, program_id, partner_id, date_trigger in cr.fetchall():
+            if (program_id, partner_id) in latest:
+                dropped.append(enrolment_id)
+            else:
+                latest[program_id, partner_id] = (enrolment_id, date_trigger)
+        Enrolment.browse(dropped).unlink()
+        dated = [(eid, date) for eid, date in latest.values() if date]
+        kept = [enrolment_id for enrolment_id, __ in dated]
+        dates = [date_trigger for __, date_trigger in dated]
+        now = fields.Datetime.now()
+        cr.execute(
+            SQL(
+                """
+                WITH shifted AS (
+                    SELECT e.id, e.date_start - t.date_trigger AS shift
+                      FROM relationship_program_enrolment e
+                      JOIN unnest(%(ids)s::int[], %(dates)s::timestamp[])
+                           AS t(id, date_trigger) ON t.id = e.id
+                     WHERE t.date_trigger < e.date_start
+                ), lines AS (
+                    UPDATE relationship_program_enrolment_line l
+                       SET date_due = l.date_due - shifted.shift
+                      FROM shifted
+                     WHERE l.enrolment_id = shifted.id
+                )
+                UPDATE relationship_program_enrolment e
+                   SET date_start = e.date_start - shifted.shift
+                  FROM shifted
+                 WHERE shifted.id = e.id;
+                UPDATE relationship_program_enrolment_line
+                   SET state = 'done', date_done = date_due
+                 WHERE enrolment_id = ANY(%(ids)s::int[])
+                   AND state = 'scheduled' AND date_due <= %(now)s
+                """,
+                ids=signals.array_literal(kept),
+                dates=signals.array_literal(f'"{date}"' for date in dates),
+                now=now,
+            )
+        )
+        self.env.invalidate_all()
+        enrolments = Enrolment.browse(kept)
+        for fname in ("date_next", "progress"):
+            self.env.add_to_compute(Enrolment._fields[fname], enrolments)
+        enrolments._update_state()
+        self.env.flush_all()
+        return enrolments
+
+    @api.model
     def _run_demo_batches(self):
         """One run of every nightly batch, so that a fresh demo database shows
         scores, analytics, recommendations and enrolments at once rather than
@@ -141,6 +240,7 @@ class RelationshipDemo(models.AbstractModel):
         start = time.perf_counter()
         main = self.env.ref("base.main_company")
         demo = self.with_company(main).with_context(allowed_company_ids=main.ids)
+        demo._settle_demo_enrolments()
         demo._run_demo_batches_before_engagement()
         Engagement = demo.env["relationship.engagement"]
         first_run = not Engagement.search_count([("date_snapshot", "!=", False)])

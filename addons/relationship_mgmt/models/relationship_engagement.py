@@ -12,7 +12,7 @@ from odoo.tools.sql import create_index
 
 from ..engine import engagement as engine
 from ..engine import signals
-from ..tools import batch_runner, rpc
+from ..tools import batch_runner, rpc, texts
 
 _logger = logging.getLogger(__name__)
 
@@ -276,7 +276,10 @@ class RelationshipEngagement(models.Model):
                 (
                     _("Recency"),
                     self.recency_score,
-                    _("Last order %(days)s days ago", days=self.days_since_last_order),
+                    _(
+                        "Last order %(when)s",
+                        when=texts.days_ago(self.env, self.days_since_last_order),
+                    ),
                 )
             )
         else:
@@ -285,8 +288,8 @@ class RelationshipEngagement(models.Model):
                     _("Recency"),
                     self.recency_score,
                     _(
-                        "No confirmed sale order; last invoice %(days)s days ago",
-                        days=self.days_since_last_order,
+                        "No confirmed sale order; last invoice %(when)s",
+                        when=texts.days_ago(self.env, self.days_since_last_order),
                     ),
                 )
             )
@@ -294,10 +297,17 @@ class RelationshipEngagement(models.Model):
             (
                 _("Frequency"),
                 self.frequency_score,
-                _(
-                    "%(count)s confirmed orders in the last %(window)s days",
-                    count=self.order_count,
-                    window=window,
+                texts.plural(
+                    self.order_count,
+                    _(
+                        "1 confirmed order in the last %(window)s",
+                        window=texts.days_count(self.env, window),
+                    ),
+                    _(
+                        "%(count)s confirmed orders in the last %(window)s",
+                        count=self.order_count,
+                        window=texts.days_count(self.env, window),
+                    ),
                 ),
             )
         )
@@ -306,23 +316,30 @@ class RelationshipEngagement(models.Model):
                 _("Monetary"),
                 self.monetary_score,
                 _(
-                    "%(amount)s invoiced (net of refunds) in the last %(window)s days",
+                    "%(amount)s invoiced (net of refunds) in the last %(window)s",
                     amount=fmt(self.revenue),
-                    window=window,
+                    window=texts.days_count(self.env, window),
                 ),
             )
         )
         if self.invoice_due_count:
-            text = _(
-                "%(on_time)s of %(due)s invoices paid on time",
-                on_time=self.invoice_on_time_count,
-                due=self.invoice_due_count,
+            text = texts.plural(
+                self.invoice_due_count,
+                _(
+                    "%(on_time)s of 1 invoice paid on time",
+                    on_time=self.invoice_on_time_count,
+                ),
+                _(
+                    "%(on_time)s of %(due)s invoices paid on time",
+                    on_time=self.invoice_on_time_count,
+                    due=self.invoice_due_count,
+                ),
             )
             if self.invoice_late_count:
                 text += _(
-                    "; %(late)s paid late or overdue, %(days)s days late on average",
+                    "; %(late)s paid late or overdue, %(days)s late on average",
                     late=self.invoice_late_count,
-                    days=round(self.avg_days_late),
+                    days=texts.days_count(self.env, round(self.avg_days_late)),
                 )
             if self.overdue_amount > 0:
                 text += _("; %(amount)s overdue", amount=fmt(self.overdue_amount))
@@ -335,10 +352,17 @@ class RelationshipEngagement(models.Model):
             (
                 _("Interactions"),
                 self.interaction_score,
-                _(
-                    "%(count)s interactions in the last %(window)s days",
-                    count=self.interaction_count,
-                    window=window,
+                texts.plural(
+                    self.interaction_count,
+                    _(
+                        "1 interaction in the last %(window)s",
+                        window=texts.days_count(self.env, window),
+                    ),
+                    _(
+                        "%(count)s interactions in the last %(window)s",
+                        count=self.interaction_count,
+                        window=texts.days_count(self.env, window),
+                    ),
                 ),
             )
         )
@@ -353,7 +377,11 @@ class RelationshipEngagement(models.Model):
             present,
             "service",
             _("Service"),
-            _("%(count)s open disputes", count=self.open_dispute_count),
+            texts.plural(
+                self.open_dispute_count,
+                _("1 open dispute"),
+                _("%(count)s open disputes", count=self.open_dispute_count),
+            ),
             _("No dispute tracking: not scored"),
         )
         return lines + [satisfaction, service]

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine import signals
 from ..engine.engagement import RFM_SEGMENTS
 from ..tools import rpc
 from .relationship_engagement import TIERS
@@ -245,7 +246,8 @@ class RelationshipProgram(models.Model):
             entities are enrolled, once per program
         :return: ``{"enrolled": int, "skipped": int, "enrolment_ids": [ids]}``;
             customers already enrolled by hand or outside the program's tier
-            and segment are skipped
+            and segment, the companies' own partners and internal users are
+            skipped
         """
         _ = self.env._
         self.env["relationship.program.enrolment"].check_access("create")
@@ -361,10 +363,18 @@ class RelationshipProgram(models.Model):
     def _partners_matching_customer_filters(self, partners):
         """The customers among ``partners`` of the program's tier and RFM
         segment who did not opt out of post-sale programs: every enrolment
-        path (triggers, by hand, wizard, segment) goes through here."""
+        path (triggers, by hand, wizard, segment) goes through here. The
+        companies' own partners and internal users are no customers, as for
+        the scores."""
         self.ensure_one()
+        self.env["res.users"].flush_model(["partner_id", "share"])
+        self.env["res.company"].flush_model(["partner_id"])
+        not_customers = signals.not_customer_ids(self.env.cr)
         partners = partners.filtered(
-            lambda partner: not partner.relationship_program_opt_out
+            lambda partner: (
+                partner.id not in not_customers
+                and not partner.relationship_program_opt_out
+            )
         )
         if not self.tier and not self.rfm_segment:
             return partners
@@ -402,7 +412,7 @@ class RelationshipProgram(models.Model):
         if not candidates:
             return Enrolment
         keys = {
-            (program.id, ctx["partner"].id, self._trigger_ref(ctx))
+            (program.id, ctx["partner"].id, program._trigger_ref(ctx))
             for program, ctx in candidates
         }
         existing = Enrolment.with_context(active_test=False).search(
@@ -418,7 +428,7 @@ class RelationshipProgram(models.Model):
         dates_due = programs.step_ids._dates_due(now)
         vals_list = []
         for program, ctx in candidates:
-            key = (program.id, ctx["partner"].id, self._trigger_ref(ctx))
+            key = (program.id, ctx["partner"].id, program._trigger_ref(ctx))
             if key in seen:
                 continue
             seen.add(key)
@@ -442,10 +452,26 @@ class RelationshipProgram(models.Model):
             )
         return Enrolment.create(vals_list)
 
-    @api.model
     def _trigger_ref(self, ctx):
+        """What the program enrols a customer once for (the enrolments'
+        unique key with program and customer): the customer itself for
+        manual and first-order programs, whatever order comes first later (a
+        cancelled first order does not make the next one first again); the
+        sale order of a delivery or an invoice, so that its backorders and
+        its down payment do not enrol again; else the trigger document."""
+        self.ensure_one()
         document = ctx.get("document")
-        return f"{document._name},{document.id}" if document else "manual"
+        if not document or self.trigger == "manual":
+            return "manual"
+        if self.trigger == "first_order":
+            return "first_order"
+        order = ctx["order"]
+        if document._name == "account.move":
+            orders = document.invoice_line_ids.sale_line_ids.order_id
+            order = orders if len(orders) == 1 else order.browse()
+        if order:
+            return f"{order._name},{order.id}"
+        return f"{document._name},{document.id}"
 
     def _enrol_partners(self, partners):
         """Enrol ``partners`` by hand in the program (once per customer)."""

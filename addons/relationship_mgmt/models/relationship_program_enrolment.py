@@ -8,8 +8,9 @@ ENROLMENT_STATES = [
 
 
 class RelationshipProgramEnrolment(models.Model):
-    """A customer going through a post-sale program, once per trigger
-    document (order, delivery or invoice) or once by hand."""
+    """A customer going through a post-sale program: once per sale order
+    (its deliveries and invoices count as one), per other trigger document,
+    or once for first-order programs and enrolments by hand."""
 
     _name = "relationship.program.enrolment"
     _description = "Post-sale Program Enrolment"
@@ -42,7 +43,8 @@ class RelationshipProgramEnrolment(models.Model):
         string="Trigger Document",
         required=True,
         readonly=True,
-        help="Model and id of the trigger document, or 'manual'.",
+        help="Model and id of the sale order or the other trigger document, "
+        "'first_order' for first-order programs or 'manual'.",
     )
     sale_order_id = fields.Many2one(
         "sale.order", index="btree_not_null", readonly=True, ondelete="set null"

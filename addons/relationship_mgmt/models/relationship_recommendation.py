@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 from ..engine.engagement import RFM_SEGMENTS
+from ..tools import texts
 
 RECOMMENDATION_STATES = [
     ("open", "Open"),
@@ -137,9 +138,13 @@ class RelationshipRecommendation(models.Model):
         ]
         if self.rule_count > 1:
             lines.append(
-                _(
-                    "Also bought with %(count)s other products this customer buys.",
-                    count=self.rule_count - 1,
+                texts.plural(
+                    self.rule_count - 1,
+                    _("Also bought with 1 other product this customer buys."),
+                    _(
+                        "Also bought with %(count)s other products this customer buys.",
+                        count=self.rule_count - 1,
+                    ),
                 )
             )
         if self.last_bought_date:
@@ -205,9 +210,11 @@ class RelationshipRecommendation(models.Model):
         if self.antecedent_gap_days <= MONTHLY_GAP_DAYS:
             return _("the customer buys %(product)s monthly", product=source)
         return _(
-            "the customer buys %(product)s every %(months)s months",
+            "the customer buys %(product)s every %(months)s",
             product=source,
-            months=round(self.antecedent_gap_days / DAYS_PER_MONTH),
+            months=texts.months_count(
+                self.env, round(self.antecedent_gap_days / DAYS_PER_MONTH)
+            ),
         )
 
     # ------------------------------------------------------------------

@@ -26,3 +26,4 @@ from . import test_analytics_refund_margin
 from . import test_engagement_excluded_partners
 from . import test_tours
 from . import test_dashboard
+from . import test_empty_screens

@@ -156,7 +156,7 @@ class TestCustomerBaseModelRefresh(RelationshipCommon):
         self.assertIn(f"churn risk {recent.churn_risk}/100", recent.explanation)
         self.assertIn(f"{recent.p_alive}% probability", recent.explanation)
         self.assertIn("8 purchase days", recent.explanation)
-        self.assertIn("A single purchase day, 1 days ago.", yesterday.explanation)
+        self.assertIn("A single purchase day, 1 day ago.", yesterday.explanation)
 
     def test_auto_setting_picks_the_model_on_held_out_history(self):
         self._population()

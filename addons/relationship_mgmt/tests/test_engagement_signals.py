@@ -52,6 +52,26 @@ class TestEngagementSignals(RelationshipCommon):
         self.assertGreater(recent_e.recency_score, older_e.recency_score)
         self.assertIn("Last order 12 days ago", recent_e.reasons)
 
+    def test_reasons_count_in_words(self):
+        """No "0 days ago", no "1 orders": today, one day, one of each."""
+        today = self._customer("Today")
+        yesterday = self._customer("Yesterday")
+        self._order(today, 0)
+        self._pay(self._invoice(today, 0, 100.0), 0)
+        self._order(yesterday, 1)
+        self._order(yesterday, 3)
+
+        self._recompute(today, yesterday)
+
+        reasons = self._engagement(today).reasons
+        self.assertIn("Last order today", reasons)
+        self.assertIn("1 confirmed order in the last 365 days", reasons)
+        self.assertIn("1 of 1 invoice paid on time", reasons)
+        self.assertNotIn("0 days", reasons)
+        reasons = self._engagement(yesterday).reasons
+        self.assertIn("Last order 1 day ago", reasons)
+        self.assertIn("2 confirmed orders in the last 365 days", reasons)
+
     def test_frequency_counts_confirmed_orders_in_window_only(self):
         busy = self._customer("Busy")
         quiet = self._customer("Quiet")

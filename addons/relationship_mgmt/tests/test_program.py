@@ -134,6 +134,61 @@ class TestProgramEnrolment(ProgramCommon):
         self.assertEqual(enrolment.invoice_id, invoice)
         self.assertEqual(enrolment.partner_id, customer)
 
+    def test_first_order_program_enrols_a_customer_once_for_good(self):
+        """A cancelled first order makes the next confirmed order the first
+        one again: the customer is welcomed once all the same."""
+        program = self._program("first_order")
+        customer = self._customer("Hesitant", email="hesitant@example.com")
+        first = self._order(customer, 3)
+        first._action_cancel()
+
+        second = self._order(customer, 0)
+
+        enrolment = self._enrolments(program)
+        self.assertEqual(len(enrolment), 1)
+        self.assertEqual(enrolment.sale_order_id, first)
+        self.assertEqual(enrolment.trigger_ref, "first_order")
+        self.assertFalse(second.program_enrolment_count)
+
+    def test_backorder_of_a_delivery_does_not_enrol_again(self):
+        program = self._program("delivery_done")
+        customer = self._customer("Patient", email="patient@example.com")
+        order = self._order(customer, 0, confirm=False)
+        order.order_line.product_uom_qty = 2.0
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.write({"quantity": 1.0, "picked": True})
+        wizard = picking.button_validate()  # asks whether to keep a backorder
+        Form(
+            self.env[wizard["res_model"]].with_context(**wizard["context"])
+        ).save().process()
+        backorder = order.picking_ids - picking
+        self.assertTrue(backorder)
+
+        backorder.move_ids.write({"quantity": 1.0, "picked": True})
+        backorder._action_done()
+
+        enrolment = self._enrolments(program)
+        self.assertEqual(len(enrolment), 1)
+        self.assertEqual(enrolment.picking_id, picking)
+        self.assertEqual(enrolment.trigger_ref, f"sale.order,{order.id}")
+
+    def test_companies_and_colleagues_are_never_enrolled(self):
+        """The rule of the scores: the companies' own partners and the
+        internal users are no customers, whichever path enrols them."""
+        on_order = self._program("order_confirmed")
+        by_hand = self._program("manual")
+        company = self.env.company.partner_id
+        colleague = self.user_manager.partner_id
+        customer = self._customer("Real", email="real@example.com")
+        for partner in (colleague, customer):
+            self._order(partner, 0)
+
+        self.assertEqual(self._enrolments(on_order).partner_id, customer)
+        result = by_hand.enrol_partners((company | colleague | customer).ids)
+        self.assertEqual((result["enrolled"], result["skipped"]), (1, 2))
+        self.assertEqual(self._enrolments(by_hand).partner_id, customer)
+
     def test_filters_on_amount_team_category_and_segment(self):
         category = self.env["product.category"].create({"name": "Machines"})
         other_team = self.env["crm.team"].create({"name": "Other team"})

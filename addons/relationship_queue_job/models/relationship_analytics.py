@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from odoo.addons.relationship_mgmt.tools.texts import plural
+
 from ..tools import jobs
 
 CHANNEL = "root.relationship.analytics"
@@ -58,4 +60,8 @@ class RelationshipAnalytics(models.Model):
             company,
             lambda run: self.with_company(company)._analytics_refresh(company),
         )
-        return self.env._("%(count)s customers analysed.", count=counts["customers"])
+        return plural(
+            counts["customers"],
+            self.env._("1 customer analysed."),
+            self.env._("%(count)s customers analysed.", count=counts["customers"]),
+        )

@@ -1,6 +1,7 @@
 from odoo import api, models
 
 from odoo.addons.relationship_mgmt.models.relationship_engagement import Scope
+from odoo.addons.relationship_mgmt.tools.texts import plural
 
 from ..tools import jobs
 
@@ -95,4 +96,8 @@ class RelationshipEngagement(models.Model):
             company,
             lambda run: self._recompute_company_locked(run, Scope(marked_only=True)),
         )
-        return self.env._("%(count)s customers scored.", count=counts["computed"])
+        return plural(
+            counts["computed"],
+            self.env._("1 customer scored."),
+            self.env._("%(count)s customers scored.", count=counts["computed"]),
+        )

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from odoo.addons.relationship_mgmt.tools.texts import plural
+
 from ..tools import jobs
 
 CHANNEL = "root.relationship.brm"
@@ -65,4 +67,8 @@ class RelationshipTrustSnapshot(models.Model):
             company,
             lambda run: self.with_company(company)._trust_score_company(company, None),
         )
-        return self.env._("%(count)s partners scored.", count=counts["computed"])
+        return plural(
+            counts["computed"],
+            self.env._("1 partner scored."),
+            self.env._("%(count)s partners scored.", count=counts["computed"]),
+        )
