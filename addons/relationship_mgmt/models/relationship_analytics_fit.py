@@ -148,6 +148,8 @@ class RelationshipAnalyticsFit(models.Model):
                     continue
                 if "rmse" in score:
                     total = score.get("total_error")
+                    # Babel's extractor cannot read an f-string inside _().
+                    total_text = "-" if total is None else f"{100.0 * total:+.1f} %"
                     lines.append(
                         _(
                             "%(model)s: error per customer %(rmse).3f (root mean "
@@ -155,9 +157,7 @@ class RelationshipAnalyticsFit(models.Model):
                             model=labels.get(kind, kind),
                             rmse=score["rmse"],
                             mae=score["mae"],
-                            total=f"{100.0 * total:+.1f} %"
-                            if total is not None
-                            else "-",
+                            total=total_text,
                         )
                     )
                 else:
