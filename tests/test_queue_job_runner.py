@@ -205,9 +205,12 @@ def test_runner_retries_a_failing_shard_and_keeps_the_others(
 
     with closing(psycopg2.connect(dbname=DATABASE)) as holder:
         with holder.cursor() as cr:
+            # An hour back: a write_date in the run's first second would count
+            # as "written by this run" and the shard would skip the customer
+            # instead of waiting for its row.
             cr.execute(
-                "UPDATE relationship_engagement SET write_date = now() "
-                "WHERE partner_id = %s",
+                "UPDATE relationship_engagement "
+                "SET write_date = now() - interval '1 hour' WHERE partner_id = %s",
                 [target],
             )
         uuids = admin.call("relationship.engagement", "recompute_engagement", [])[

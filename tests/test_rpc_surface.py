@@ -89,7 +89,7 @@ def test_summary_of_a_scored_customer_and_its_contact(rpc_admin, rpc_world):
     components = [line["component"] for line in engagement["breakdown"]]
     assert {"Recency", "Frequency", "Monetary"} <= set(components)
     frequency = engagement["breakdown"][components.index("Frequency")]
-    assert "1 confirmed orders" in frequency["reason"]
+    assert "1 confirmed order in" in frequency["reason"]
     analytics = row["analytics"]
     assert analytics["churn_level"] in ("low", "medium", "high")
     assert analytics["lifetime_value"] > 0

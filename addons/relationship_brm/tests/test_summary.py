@@ -58,7 +58,7 @@ class TestRelationshipSummary(BrmCommon):
         reasons = {
             line["component"]: line["reason"] for line in row["engagement"]["breakdown"]
         }
-        self.assertIn("1 confirmed orders", reasons["Frequency"])
+        self.assertIn("1 confirmed order in", reasons["Frequency"])
         self.assertIsInstance(row["analytics"]["churn_risk"], float)
         self.assertGreater(row["analytics"]["next_order_date"], "2026-06-15")
         (agreement,) = row["agreements"]
