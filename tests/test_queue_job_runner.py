@@ -205,12 +205,20 @@ def test_runner_retries_a_failing_shard_and_keeps_the_others(
 
     with closing(psycopg2.connect(dbname=DATABASE)) as holder:
         with holder.cursor() as cr:
-            # An hour back: a write_date in the run's first second would count
-            # as "written by this run" and the shard would skip the customer
-            # instead of waiting for its row.
+            # Signals read an hour back, committed so the shard sees it: a run
+            # keeps its start to the second, and a row read in that second (by
+            # the recompute above) counts as "written by this run", which the
+            # shard skips instead of waiting for it.
             cr.execute(
                 "UPDATE relationship_engagement "
-                "SET write_date = now() - interval '1 hour' WHERE partner_id = %s",
+                "SET date_raw = date_raw - interval '1 hour' WHERE partner_id = %s",
+                [target],
+            )
+            holder.commit()
+            # The row lock the shard waits for, held until the commit below.
+            cr.execute(
+                "UPDATE relationship_engagement SET write_date = write_date "
+                "WHERE partner_id = %s",
                 [target],
             )
         uuids = admin.call("relationship.engagement", "recompute_engagement", [])[

@@ -37,25 +37,17 @@ class RelationshipDashboard(models.AbstractModel):
         tracked = sum(counts.get(state, 0) for state in ("ok", "at_risk", "breached"))
         within = counts.get("ok", 0) + counts.get("at_risk", 0)
         total = sum(counts.values())
-        items = [
-            {
-                "key": state,
-                "label": labels[state],
-                "value": counts.get(state, 0),
-                "value_display": str(counts.get(state, 0)),
-                "percent": round(100.0 * counts.get(state, 0) / total, 1)
-                if total
-                else 0.0,
-                "tone": tone,
-                "domain": [("sla_state", "=", state)],
-            }
-            for state, tone in (
+        items = self._count_items(
+            "sla_state",
+            counts,
+            labels,
+            (
                 ("ok", "success"),
                 ("at_risk", "warning"),
                 ("breached", "danger"),
                 ("none", "secondary"),
-            )
-        ]
+            ),
+        )
         compliance = round(100.0 * within / tracked, 1) if tracked else False
         return self._card(
             "dispute_sla",
@@ -116,25 +108,17 @@ class RelationshipDashboard(models.AbstractModel):
                 agreements=agreements.get("breached", 0),
                 at_risk=counts.get("at_risk", 0),
             ),
-            items=[
-                {
-                    "key": status,
-                    "label": labels[status],
-                    "value": counts.get(status, 0),
-                    "value_display": str(counts.get(status, 0)),
-                    "percent": round(100.0 * counts.get(status, 0) / total, 1)
-                    if total
-                    else 0.0,
-                    "tone": tone,
-                    "domain": [("status", "=", status)],
-                }
-                for status, tone in (
+            items=self._count_items(
+                "status",
+                counts,
+                labels,
+                (
                     ("breached", "danger"),
                     ("at_risk", "warning"),
                     ("met", "success"),
                     ("no_data", "secondary"),
-                )
-            ],
+                ),
+            ),
             empty=False
             if total
             else _(

@@ -141,6 +141,27 @@ class RelationshipDashboard(models.AbstractModel):
         return action
 
     @api.model
+    def _count_items(self, field, counts, labels, tones):
+        """A card's bars: one per ``(value, tone)`` of ``tones``, with the
+        count of ``counts`` for that value of ``field``, its share of the
+        total and the domain that lists them."""
+        total = sum(counts.values())
+        return [
+            {
+                "key": value,
+                "label": labels[value],
+                "value": counts.get(value, 0),
+                "value_display": str(counts.get(value, 0)),
+                "percent": round(100.0 * counts.get(value, 0) / total, 1)
+                if total
+                else 0.0,
+                "tone": tone,
+                "domain": [(field, "=", value)],
+            }
+            for value, tone in tones
+        ]
+
+    @api.model
     def _refresh_hint(self, menu):
         """What to do when a card has no data: managers use the Refresh Now
         menu, users ask them."""
@@ -199,23 +220,14 @@ class RelationshipDashboard(models.AbstractModel):
                     downgraded += count
         total = sum(now.values())
         labels = dict(Engagement._fields["tier"]._description_selection(self.env))
-        items = [
-            {
-                "key": tier,
-                "label": labels[tier],
-                "value": now[tier],
-                "value_display": str(now[tier]),
-                "percent": round(100.0 * now[tier] / total, 1) if total else 0.0,
-                "delta": now[tier] - before[tier],
-                "tone": tone,
-                "domain": [("tier", "=", tier)],
-            }
-            for tier, tone in zip(
-                (key for key, __ in TIERS),
-                ("success", "info", "primary", "warning", "danger", "secondary"),
-                strict=True,
-            )
-        ]
+        tones = zip(
+            (key for key, __ in TIERS),
+            ("success", "info", "primary", "warning", "danger", "secondary"),
+            strict=True,
+        )
+        items = self._count_items("tier", now, labels, tones)
+        for item in items:
+            item["delta"] = now[item["key"]] - before[item["key"]]
         _ = self.env._
         return self._card(
             "tiers",
@@ -363,20 +375,7 @@ class RelationshipDashboard(models.AbstractModel):
             value_display=f"{100.0 * counts['high'] / total:.0f} %" if total else "",
             unit=_("of customers at high risk"),
             subtitle=_("%(count)s customers with orders.", count=total),
-            items=[
-                {
-                    "key": level,
-                    "label": labels[level],
-                    "value": counts[level],
-                    "value_display": str(counts[level]),
-                    "percent": round(100.0 * counts[level] / total, 1)
-                    if total
-                    else 0.0,
-                    "tone": tone,
-                    "domain": [("churn_level", "=", level)],
-                }
-                for level, tone in levels
-            ],
+            items=self._count_items("churn_level", counts, labels, levels),
             empty=empty,
         )
         return [revenue_card, churn_card]
