@@ -41,6 +41,10 @@ QUADRATURE_NODES = 16
 # Above this many distinct histories the fit starts from a fit on an even
 # sample of this many (the maximum is still the one over every customer).
 WARM_START_HISTORIES = 2000
+# BFGS stops on "precision loss" when no step improves the likelihood in
+# floating point (a flat ridge, e.g. values that hardly vary): at a gradient
+# this small that is the maximum, not a failure.
+PRECISION_LOSS_GTOL = 1e-4
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
 
 
@@ -145,7 +149,12 @@ def _minimise(
         )
         params = transform(result.x)
         ll = -negative_ll(params) * customers
-    converged = bool(result.success) and bool(np.isfinite(ll))
+    stopped_at_maximum = result.success or (
+        result.status == 2
+        and np.all(np.isfinite(result.jac))
+        and float(np.max(np.abs(result.jac))) < PRECISION_LOSS_GTOL
+    )
+    converged = bool(stopped_at_maximum) and bool(np.isfinite(ll))
     # A parameter running to 0 or infinity is no maximum of the likelihood.
     if converged and np.any(np.abs(result.x) >= 12.0):
         converged = False

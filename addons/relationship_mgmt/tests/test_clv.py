@@ -162,6 +162,30 @@ class TestCustomerBaseModel(BaseCase):
         spend = clv.gamma_gamma_expected_spend(fit.params, [1, 1], [10.0, 90.0])
         self.assertTrue(10.0 < spend[0] < 30.0 < spend[1] < 90.0)
 
+    def test_gamma_gamma_on_values_that_hardly_vary_converges(self):
+        # Values of 60-140 spread alike within and between customers: the
+        # likelihood is a flat ridge towards large q and gamma, where BFGS
+        # may stop on precision loss; at a tiny gradient that is the maximum.
+        # (the purchase days of test_analytics_model's small shop and probes)
+        counts = [4 + index % 4 for index in range(12)]
+        counts += [3 + index % 3 for index in range(8)] + [1] * 12
+        values = [
+            [60.0 + 20.0 * ((3 * c + 7 * k) % 5) for k in range(count)]
+            for group in (counts, [8, 8, 1, 1])
+            for c, count in enumerate(group)
+        ]
+        n = np.array([len(v) for v in values])
+        mean = np.array([np.mean(v) for v in values])
+
+        fit = clv.fit_gamma_gamma(n, mean)
+
+        self.assertTrue(fit.converged, fit.message)
+        self.assertGreater(fit.params["q"], 1.0)
+        # Almost no heterogeneity: everyone's next purchase is worth about
+        # the population's mean value.
+        spend = clv.gamma_gamma_expected_spend(fit.params, n, mean)
+        self.assertLess(np.ptp(spend), 0.25 * np.mean(mean))
+
     def test_predictions_order_customers_sensibly(self):
         params = {"r": 0.8, "alpha": 6.0, "a": 1.5, "b": 4.0}
         fit = clv.Fit(clv.BGNBD, params, 0.0, 1, True)
