@@ -2,8 +2,9 @@
     "name": "Relationships - Job Queue",
     "summary": "The nightly and on-demand relationship batches as OCA queue_job jobs: "
     "one per company on channels under root.relationship, the full engagement "
-    "recompute of a company split in shards scored in parallel",
-    "version": "18.0.1.0.0",
+    "recompute and the analytics refresh of a company split in shards written "
+    "in parallel",
+    "version": "18.0.1.1.0",
     "category": "Sales/Relationships",
     "website": "https://github.com/relationship-erp/odoo-relationships",
     "author": "Relationship ERP contributors",

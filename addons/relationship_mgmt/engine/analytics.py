@@ -19,6 +19,7 @@ import numpy as np
 from odoo.tools import SQL
 
 from . import clv
+from .engagement import partner_filter
 
 _logger = logging.getLogger(__name__)
 
@@ -56,11 +57,12 @@ SEASON_MIN_DAYS = 730
 MAX_WINDOW_DAYS = 3650
 
 
-def _purchase_days(company_id, until):
+def _purchase_days(company_id, until, shard=None):
     """The company's confirmed orders before ``until`` per customer (the
     commercial partner) and day: ``customer_id, day, orders, amount,
-    margin`` (company currency). Several orders on one day are one purchase
-    of the customer-base model."""
+    margin`` (company currency), of the customers of ``shard`` ``(count,
+    index)`` only when given (see ``engagement.partner_filter``). Several
+    orders on one day are one purchase of the customer-base model."""
     return SQL(
         """
         SELECT p.commercial_partner_id AS customer_id,
@@ -74,20 +76,23 @@ def _purchase_days(company_id, until):
          WHERE so.company_id = %(company_id)s
            AND so.state = 'sale'
            AND so.date_order < %(until)s
+           AND %(shard)s
          GROUP BY 1, 2
         """,
         company_id=company_id,
         until=until,
+        shard=partner_filter("p.commercial_partner_id", None, shard),
     )
 
 
-def order_rhythm(cr, company_id, as_of):
-    """Per commercial partner: confirmed orders up to ``as_of`` (count, first
-    and last date, untaxed amount and margin in company currency), the
-    purchase *days* the customer-base model counts (several orders on one day
-    are one purchase), the days of positive value and their amount (the
-    spend model), the average gap in days between purchase days and the
-    purchase days per calendar month. One query, grouped per day first."""
+def order_rhythm(cr, company_id, as_of, shard=None):
+    """Per commercial partner (of ``shard`` when given): confirmed orders up
+    to ``as_of`` (count, first and last date, untaxed amount and margin in
+    company currency), the purchase *days* the customer-base model counts
+    (several orders on one day are one purchase), the days of positive value
+    and their amount (the spend model), the average gap in days between
+    purchase days and the purchase days per calendar month. One query,
+    grouped per day first."""
     cr.execute(
         SQL(
             """
@@ -100,7 +105,9 @@ def order_rhythm(cr, company_id, as_of):
              GROUP BY d.customer_id
             """,
             _purchase_days(
-                company_id, datetime.combine(as_of + timedelta(days=1), time.min)
+                company_id,
+                datetime.combine(as_of + timedelta(days=1), time.min),
+                shard,
             ),
         )
     )
@@ -131,9 +138,10 @@ def month_counts(months):
     return counts
 
 
-def line_patterns(cr, company_id, as_of):
-    """Per commercial partner: the product category it spends most on and
-    the discounts granted on its confirmed order lines (company currency)."""
+def line_patterns(cr, company_id, as_of, shard=None):
+    """Per commercial partner (of ``shard`` when given): the product category
+    it spends most on and the discounts granted on its confirmed order lines
+    (company currency)."""
     cr.execute(
         SQL(
             """
@@ -152,6 +160,7 @@ def line_patterns(cr, company_id, as_of):
                    AND so.state = 'sale'
                    AND so.date_order < %(until)s
                    AND sol.display_type IS NULL
+                   AND %(shard)s
                  GROUP BY 1, 2
             )
             SELECT DISTINCT ON (customer_id) customer_id, categ_id,
@@ -161,6 +170,7 @@ def line_patterns(cr, company_id, as_of):
             """,
             company_id=company_id,
             until=datetime.combine(as_of + timedelta(days=1), time.min),
+            shard=partner_filter("p.commercial_partner_id", None, shard),
         )
     )
     return {
@@ -169,8 +179,9 @@ def line_patterns(cr, company_id, as_of):
     }
 
 
-def invoiced_values(cr, company_id, as_of):
-    """Per commercial partner: untaxed revenue invoiced up to ``as_of`` net of
+def invoiced_values(cr, company_id, as_of, shard=None):
+    """Per commercial partner (of ``shard`` when given): untaxed revenue
+    invoiced up to ``as_of`` net of
     refunds, the refunded amount (positive), and the part of it that refunds
     sale orders (credit note lines linked to order lines, as the reversal of
     an order's invoice leaves them), in company currency."""
@@ -202,10 +213,12 @@ def invoiced_values(cr, company_id, as_of):
                AND am.move_type IN ('out_invoice', 'out_refund')
                AND am.invoice_date <= %(as_of)s
                AND am.commercial_partner_id IS NOT NULL
+               AND %(shard)s
              GROUP BY am.commercial_partner_id
             """,
             company_id=company_id,
             as_of=as_of,
+            shard=partner_filter("am.commercial_partner_id", None, shard),
         )
     )
     return {
@@ -290,6 +303,9 @@ class CustomerModel:
     params: dict = field(default_factory=dict)
     spend_params: dict = field(default_factory=dict)
     spend_fallback: bool = False
+    # The company's mean basket, for the customers without a purchase of
+    # positive value when the spend model falls back.
+    spend_overall: float = 0.0
     log_likelihood: float = 0.0
     fit_customers: int = 0
     bic: float = 0.0
@@ -302,6 +318,29 @@ class CustomerModel:
     @property
     def is_fallback(self):
         return bool(self.fallback_code)
+
+    def shard_inputs(self):
+        """What ``predict_customers`` reads of the model, JSON-serialisable:
+        a part of the customers (a shard) is predicted from it without
+        fitting again (``from_shard_inputs``)."""
+        return {
+            "kind": self.kind,
+            "fallback_code": self.fallback_code,
+            "params": {name: float(value) for name, value in self.params.items()},
+            "spend_params": {
+                name: float(value) for name, value in self.spend_params.items()
+            },
+            "spend_fallback": self.spend_fallback,
+            "spend_overall": self.spend_overall,
+            "seasonal_index": self.seasonal_index,
+            "log_likelihood": float(self.log_likelihood),
+            "fit_customers": self.fit_customers,
+        }
+
+    @classmethod
+    def from_shard_inputs(cls, inputs, customers=0):
+        """The model ``shard_inputs()`` described, without predictions."""
+        return cls(customers=customers, repeat_customers=0, **inputs)
 
 
 def forecast_months_from(as_of, months):
@@ -427,15 +466,48 @@ def customer_model(
     rhythms, as_of, horizon_days, forecast_months, kind=clv.PARETO_NBD, validation=None
 ):
     """Fit the company's model on its customers' purchase days up to
-    ``as_of`` (every customer; identical histories evaluated once) and
-    predict each of them. ``kind``: ``pareto_nbd`` (BG/NBD when it is
+    ``as_of`` (``fit_customer_model``) and predict each of them
+    (``predict_customers``)."""
+    model = fit_customer_model(rhythms, as_of, kind=kind, validation=validation)
+    model.predictions = predict_customers(
+        model, rhythms, as_of, horizon_days, forecast_months
+    )
+    return model
+
+
+def _histories(rhythms, ids, as_of):
+    """The model's summary ``(x, t_x, T)`` of the customers ``ids``, in weeks."""
+    unit = MODEL_UNIT_DAYS
+    x = np.array([rhythms[i]["purchase_days"] - 1 for i in ids], dtype=float)
+    first = np.array([rhythms[i]["first_order_date"].toordinal() for i in ids])
+    last = np.array([rhythms[i]["last_order_date"].toordinal() for i in ids])
+    return x, (last - first) / unit, (as_of.toordinal() - first) / unit
+
+
+def _spend_summary(rhythms, ids):
+    """Purchase days of positive value of the customers ``ids`` and their
+    mean value."""
+    paid = np.array([rhythms[i]["paid_days"] for i in ids], dtype=float)
+    paid_amount = np.array([rhythms[i]["paid_amount"] for i in ids])
+    mean = np.divide(paid_amount, paid, out=np.zeros_like(paid), where=paid > 0)
+    return paid, mean
+
+
+def fit_customer_model(rhythms, as_of, kind=clv.PARETO_NBD, validation=None):
+    """Fit the company's model on its customers' purchase days up to
+    ``as_of`` (every customer; identical histories evaluated once), without
+    predicting anyone. ``kind``: ``pareto_nbd`` (BG/NBD when it is
     unusable; the default, the better of the two in the back-tests),
     ``bgnbd`` (Pareto/NBD when BG/NBD is unusable), ``best`` (both fitted,
     the higher likelihood kept) or ``auto`` (chosen by ``select_model`` on
     ``validation = (cutoff, validation_histories)``). Too little history or
-    no usable fit gives a model of kind ``rule`` with a fallback code."""
+    no usable fit gives a model of kind ``rule`` with a fallback code. The
+    company-wide figures the predictions need (parameters, spend model or
+    the company's mean basket, seasonal index) are all on the model, so a
+    part of the customers can be predicted later from them
+    (``CustomerModel.shard_inputs``)."""
     ids = sorted(rhythms)
-    x = np.array([rhythms[i]["purchase_days"] - 1 for i in ids], dtype=float)
+    x, t_x, T = _histories(rhythms, ids, as_of)
     repeat = int((x > 0).sum())
     model = CustomerModel(kind="rule", customers=len(ids), repeat_customers=repeat)
     if len(ids) < MIN_FIT_CUSTOMERS:
@@ -449,11 +521,6 @@ def customer_model(
         kind, model.validation = select_model(
             {pid: histories[pid] for pid in ids if pid in histories}, cutoff, as_of
         )
-    unit = MODEL_UNIT_DAYS
-    first = np.array([rhythms[i]["first_order_date"].toordinal() for i in ids])
-    last = np.array([rhythms[i]["last_order_date"].toordinal() for i in ids])
-    t_x = (last - first) / unit
-    T = (as_of.toordinal() - first) / unit
     grouped = clv.group_histories(x, t_x, T)
     kinds = (clv.BGNBD, clv.PARETO_NBD) if kind == "best" else (kind,)
     try:
@@ -484,33 +551,49 @@ def customer_model(
     }
 
     # Spend: Gamma-Gamma on the purchase days of positive value.
-    paid = np.array([rhythms[i]["paid_days"] for i in ids], dtype=float)
-    paid_amount = np.array([rhythms[i]["paid_amount"] for i in ids])
-    mean = np.divide(paid_amount, paid, out=np.zeros_like(paid), where=paid > 0)
+    paid, mean = _spend_summary(rhythms, ids)
     spenders = np.flatnonzero((paid > 0) & (mean > 0))
-    spend = None
     if len(spenders) >= MIN_SPEND_CUSTOMERS:
         spend_fit = clv.fit_gamma_gamma(paid[spenders], mean[spenders])
         if spend_fit.converged:
             model.spend_params = spend_fit.params
-            spend = clv.gamma_gamma_expected_spend(spend_fit.params, paid, mean)
-    if spend is None:
+    if not model.spend_params:
         # The customer's own average (the company's for one without any
         # purchase of positive value).
         model.spend_fallback = True
-        overall = float(mean[spenders].mean()) if len(spenders) else 0.0
-        spend = np.where(paid > 0, mean, overall)
-
-    boundaries = np.array(forecast_boundaries(as_of, forecast_months)) / unit
-    result = clv.predict(best, x, t_x, T, horizon_days / unit, boundaries=boundaries)
-    months = forecast_months_from(as_of, forecast_months)
+        model.spend_overall = float(mean[spenders].mean()) if len(spenders) else 0.0
     model.seasonal_index = company_seasonal_index(rhythms, as_of)
+    return model
+
+
+def predict_customers(model, rhythms, as_of, horizon_days, forecast_months):
+    """The predictions of the customers of ``rhythms`` (all of the company,
+    or a part of them: each customer's prediction depends only on their own
+    history and on the model's company-wide figures) by ``model``
+    (``fit_customer_model``): ``{customer id: {...}}``, empty for a model
+    falling back to the rhythm rule."""
+    if model.is_fallback or not rhythms:
+        return {}
+    unit = MODEL_UNIT_DAYS
+    ids = sorted(rhythms)
+    x, t_x, T = _histories(rhythms, ids, as_of)
+    paid, mean = _spend_summary(rhythms, ids)
+    if model.spend_fallback:
+        spend = np.where(paid > 0, mean, model.spend_overall)
+    else:
+        spend = clv.gamma_gamma_expected_spend(model.spend_params, paid, mean)
+    fit = clv.Fit(
+        model.kind, model.params, model.log_likelihood, model.fit_customers, True
+    )
+    boundaries = np.array(forecast_boundaries(as_of, forecast_months)) / unit
+    result = clv.predict(fit, x, t_x, T, horizon_days / unit, boundaries=boundaries)
+    months = forecast_months_from(as_of, forecast_months)
     cumulative = result.get("cumulative", np.zeros((0, len(ids))))
     monthly = np.diff(np.vstack([np.zeros(len(ids)), cumulative]), axis=0)
     if model.seasonal_index:
         factors = np.array([model.seasonal_index[m.month - 1] for m in months])
         monthly = monthly * factors[:, None]
-    window = clv.next_purchase_quantiles(best, x, T) * unit
+    window = clv.next_purchase_quantiles(fit, x, T) * unit
     # Python floats in one conversion per array (numpy scalars are slow to
     # round one by one).
     columns = zip(
@@ -523,8 +606,8 @@ def customer_model(
         np.round(monthly, 6).T.tolist(),
         strict=True,
     )
-    for pid, alive, quiet, expected, value, days, purchases in columns:
-        model.predictions[pid] = {
+    return {
+        pid: {
             "p_alive": alive,
             "p_no_purchase": quiet,
             "expected": expected,
@@ -532,7 +615,8 @@ def customer_model(
             "window": days,
             "monthly": purchases,
         }
-    return model
+        for pid, alive, quiet, expected, value, days, purchases in columns
+    }
 
 
 def _window_day(as_of, days):

@@ -9,7 +9,7 @@ from odoo.osv import expression
 from odoo.tools import SQL, format_amount, format_date, split_every
 
 from ..engine import analytics as engine
-from ..engine.engagement import RFM_SEGMENTS
+from ..engine.engagement import RFM_SEGMENTS, partner_filter
 from ..engine.signals import excluded_partner_ids
 from ..tools import batch_runner, bulk, texts
 
@@ -457,43 +457,150 @@ class RelationshipAnalytics(models.Model):
         )
 
     def _analytics_refresh(self, company, as_of=None, batch_size=20000):
-        cr = self.env.cr
+        """The refresh of every customer of ``company`` in one go: the steps
+        of a refresh split in shards (``_analytics_run_inputs``,
+        ``_analytics_refresh_shard``, ``_analytics_finish_run``) on every
+        customer at once, the documents read once."""
+        inputs, readings, model = self._analytics_prepare(company, as_of)
+        rows = self._analytics_rows(inputs, readings, model)
+        self._analytics_write_rows(company, inputs, rows, batch_size)
+        self._analytics_finish_run(company, inputs, readings["customers"])
+        return {"customers": len(rows)}
+
+    # ---- A refresh in steps (relationship_queue_job shards it) ----
+
+    @api.model
+    def _analytics_run_inputs(self, company, as_of=None):
+        """The first step of a refresh of ``company`` split in shards: the
+        company's customer-base model fitted once on every customer and
+        stored (``relationship.analytics.fit``), and what every shard
+        predicts and writes with, JSON-serialisable: the run's time, the
+        analysed day, horizon and forecast months, the fit record, the
+        company's typical gap, the model's parameters
+        (``CustomerModel.shard_inputs``) and the count of customers."""
+        self.env.flush_all()
+        inputs, __, __ = self._analytics_prepare(company, as_of)
+        return inputs
+
+    @api.model
+    def _analytics_refresh_shard(self, company, inputs, shard, batch_size=20000):
+        """Predict and write shard ``(count, index)`` (partner id modulo
+        ``count``) of a refresh with its ``inputs``
+        (``_analytics_run_inputs()``), from the stored fit (no fit here): the
+        shard's customers not written since the run started, so a shard run
+        again (a retry, a job executed twice) writes nobody twice. Returns
+        the counts."""
+        self.env.flush_all()
+        readings = self._analytics_read(
+            company,
+            fields.Date.to_date(inputs["as_of"]),
+            shard=tuple(shard),
+            since=fields.Datetime.to_datetime(inputs["now"]),
+        )
+        model = engine.CustomerModel.from_shard_inputs(inputs["model"])
+        rhythms = readings["rhythms"]
+        model.predictions = engine.predict_customers(
+            model,
+            {pid: rhythms[pid] for pid in readings["customers"] if pid in rhythms},
+            fields.Date.to_date(inputs["as_of"]),
+            inputs["horizon_months"] * engine.DAYS_PER_MONTH,
+            inputs["forecast_months"],
+        )
+        rows = self._analytics_rows(inputs, readings, model)
+        self._analytics_write_rows(company, inputs, rows, batch_size)
+        self.invalidate_model()
+        return {"customers": len(rows)}
+
+    @api.model
+    def _analytics_finish_run(self, company, inputs, customer_ids=None):
+        """The last step of a refresh: remove the rows of the customers who
+        left the population (no document left), those not in
+        ``customer_ids`` when the caller knows the population (a refresh in
+        one go), else those the run did not write (every shard wrote its
+        customers with the run's time). Returns the counts."""
+        self.env.flush_all()
+        removed = self._analytics_drop_departed(
+            company,
+            customer_ids,
+            since=fields.Datetime.to_datetime(inputs["now"]),
+        )
+        self.invalidate_model()
+        self.env["relationship.forecast.report"].invalidate_model()
+        return {"removed": removed}
+
+    # ---- Reading, fitting, writing ----
+
+    def _analytics_prepare(self, company, as_of=None):
+        """Read the documents of every customer of ``company``, fit and store
+        its customer-base model and predict them. Returns ``(inputs,
+        readings, model)``: the run's inputs (see ``_analytics_run_inputs``),
+        what ``_analytics_read`` read and the model with its predictions."""
         as_of = as_of or fields.Date.context_today(self.with_company(company))
-        horizon = company.analytics_horizon_months
-        rhythms = engine.order_rhythm(cr, company.id, as_of)
-        lines = engine.line_patterns(cr, company.id, as_of)
-        invoiced = engine.invoiced_values(cr, company.id, as_of)
+        readings = self._analytics_read(company, as_of)
+        model, fit = self._analytics_fit(company, readings, as_of)
+        inputs = {
+            "now": fields.Datetime.to_string(fields.Datetime.now()),
+            "as_of": fields.Date.to_string(as_of),
+            "horizon_months": company.analytics_horizon_months,
+            "forecast_months": company.analytics_forecast_months,
+            "fit_id": fit.id,
+            "company_gap": engine.typical_gap(readings["rhythms"]),
+            "model": model.shard_inputs(),
+            "customers": len(readings["customers"]),
+        }
+        return inputs, readings, model
+
+    def _analytics_read(self, company, as_of, shard=None, since=None):
+        """The documents' figures of the company's customers up to ``as_of``
+        (of ``shard`` ``(count, index)`` only when given): order rhythms,
+        line patterns, invoiced values, engagement trend and segment, and the
+        customers to write, in order: those with a confirmed order or an
+        invoice, except the customers who asked not to be profiled and, with
+        ``since``, those written since then (by this run)."""
+        cr = self.env.cr
+        rhythms = engine.order_rhythm(cr, company.id, as_of, shard)
+        lines = engine.line_patterns(cr, company.id, as_of, shard)
+        invoiced = engine.invoiced_values(cr, company.id, as_of, shard)
         cr.execute(
             SQL(
                 "SELECT partner_id, score_trend, rfm_segment "
-                "FROM relationship_engagement WHERE company_id = %s",
+                "FROM relationship_engagement WHERE company_id = %s AND %s",
                 company.id,
+                partner_filter("partner_id", None, shard),
             )
         )
         engagement = {row[0]: row[1:] for row in cr.fetchall()}
-        customers = sorted(
-            (rhythms.keys() | invoiced.keys()) - excluded_partner_ids(cr)
-        )
-        rows = self._analytics_rows(
-            company, rhythms, lines, invoiced, engagement, customers, as_of
-        )
-        now = fields.Datetime.now()
-        for batch in split_every(batch_size, rows, list):
-            self._analytics_write(company, batch, now, as_of, horizon)
-        self._analytics_drop_departed(company, customers)
-        self.invalidate_model()
-        self.env["relationship.forecast.report"].invalidate_model()
-        return {"customers": len(rows)}
+        skipped = excluded_partner_ids(cr)
+        if since:
+            cr.execute(
+                SQL(
+                    "SELECT partner_id FROM relationship_analytics "
+                    "WHERE company_id = %s AND date_computed >= %s AND %s",
+                    company.id,
+                    since,
+                    partner_filter("partner_id", None, shard),
+                )
+            )
+            skipped = skipped | {row[0] for row in cr.fetchall()}
+        return {
+            "rhythms": rhythms,
+            "lines": lines,
+            "invoiced": invoiced,
+            "engagement": engagement,
+            "customers": sorted((rhythms.keys() | invoiced.keys()) - skipped),
+        }
 
-    def _analytics_rows(
-        self, company, rhythms, lines, invoiced, engagement, customers, as_of
-    ):
-        """Fit the company's customer-base model and build the stored rows
-        ``(partner, segment, *VALUE_COLUMNS)`` of ``customers``."""
+    def _analytics_fit(self, company, readings, as_of):
+        """Fit the company's customer-base model on ``readings`` (every
+        customer), predict them and store the fit. Returns ``(model, fit
+        record)``."""
         horizon_days = company.analytics_horizon_months * engine.DAYS_PER_MONTH
         months = company.analytics_forecast_months
         kind = company.analytics_model or "pareto_nbd"
-        histories = {pid: rhythms[pid] for pid in customers if pid in rhythms}
+        rhythms = readings["rhythms"]
+        histories = {
+            pid: rhythms[pid] for pid in readings["customers"] if pid in rhythms
+        }
         validation = None
         if kind == engine.AUTO:
             cutoff = engine.validation_cutoff(histories, as_of, horizon_days)
@@ -509,26 +616,45 @@ class RelationshipAnalytics(models.Model):
         fit = self.env["relationship.analytics.fit"]._record_fit(
             company, model, as_of, setting=kind
         )
-        company_gap = engine.typical_gap(rhythms)
+        return model, fit
+
+    def _analytics_rows(self, inputs, readings, model):
+        """The stored rows ``(partner, segment, *VALUE_COLUMNS)`` of the
+        customers of ``readings``, from the ``model``'s predictions (or the
+        rhythm rule) and the run's ``inputs``."""
+        as_of = fields.Date.to_date(inputs["as_of"])
+        horizon_days = inputs["horizon_months"] * engine.DAYS_PER_MONTH
+        rhythms, lines, invoiced = (
+            readings["rhythms"],
+            readings["lines"],
+            readings["invoiced"],
+        )
         rows = []
-        for pid in customers:
-            trend, segment = engagement.get(pid, (None, None))
+        for pid in readings["customers"]:
+            trend, segment = readings["engagement"].get(pid, (None, None))
             values = engine.customer_analytics(
                 rhythms.get(pid),
                 lines.get(pid),
                 invoiced.get(pid),
-                company_gap,
+                inputs["company_gap"],
                 as_of,
                 horizon_days,
                 trend,
                 prediction=model.predictions.get(pid),
-                forecast_months=months,
+                forecast_months=inputs["forecast_months"],
             )
-            values["fit_id"] = fit.id
+            values["fit_id"] = inputs["fit_id"]
             if values["forecast_purchases"] is not None:
                 values["forecast_purchases"] = json.dumps(values["forecast_purchases"])
             rows.append((pid, segment, *(values[column] for column in VALUE_COLUMNS)))
         return rows
+
+    def _analytics_write_rows(self, company, inputs, rows, batch_size):
+        """Write ``rows`` in batches, stamped with the run's time."""
+        now = fields.Datetime.to_datetime(inputs["now"])
+        as_of = fields.Date.to_date(inputs["as_of"])
+        for batch in split_every(batch_size, rows, list):
+            self._analytics_write(company, batch, now, as_of, inputs["horizon_months"])
 
     def _analytics_write(self, company, rows, now, as_of, horizon):
         """Upsert a batch of ``(partner, segment, *VALUE_COLUMNS)`` rows."""
@@ -574,13 +700,20 @@ class RelationshipAnalytics(models.Model):
             )
         )
 
-    def _analytics_drop_departed(self, company, customer_ids):
-        """Remove the rows of customers without any document left."""
+    def _analytics_drop_departed(self, company, customer_ids=None, since=None):
+        """Remove the rows of customers without any document left: those not
+        in ``customer_ids``, or, without them, those not written since
+        ``since``. Returns how many were removed."""
+        if customer_ids is not None:
+            kept = SQL("partner_id = ANY(%s)", list(customer_ids))
+        else:
+            kept = SQL("date_computed >= %s", since)
         self.env.cr.execute(
             SQL(
                 "DELETE FROM relationship_analytics "
-                "WHERE company_id = %s AND NOT (partner_id = ANY(%s))",
+                "WHERE company_id = %s AND NOT COALESCE(%s, FALSE)",
                 company.id,
-                list(customer_ids),
+                kept,
             )
         )
+        return self.env.cr.rowcount

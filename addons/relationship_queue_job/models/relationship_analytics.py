@@ -4,16 +4,14 @@ from odoo.addons.relationship_mgmt.tools.texts import plural
 
 from ..tools import jobs
 
-CHANNEL = "root.relationship.analytics"
-
 
 class RelationshipAnalytics(models.Model):
     _inherit = "relationship.analytics"
 
     @api.model
     def refresh_analytics(self):
-        """Managers: a job per company instead of now; returns the counts at
-        0 with the companies and the jobs' uuids."""
+        """Managers: a graph of jobs per company instead of now; returns the
+        counts at 0 with the companies and the jobs' uuids."""
         if not jobs.enqueues(self.env) or not self.env.user.has_group(
             "relationship_mgmt.group_relationship_manager"
         ):
@@ -40,20 +38,22 @@ class RelationshipAnalytics(models.Model):
 
     @api.model
     def _analytics_enqueue(self, companies):
-        return jobs.enqueue_companies(
-            self,
-            "_job_refresh_company",
-            "analytics",
-            companies,
-            CHANNEL,
-            lambda company: self.env._(
-                "Customer analytics of %(company)s", company=company.name
-            ),
-        )
+        """Each company's refresh as a graph of jobs (``relationship.job.run``:
+        the model fitted once, the customers predicted and written in shards,
+        the departed ones removed). Returns ``(jobs, queued)``."""
+        found, queued = [], []
+        Run = self.env["relationship.job.run"]
+        for company in companies:
+            graph, new = Run._enqueue_analytics(company)
+            found += graph
+            queued += [new] * len(graph)
+        return found, queued
 
     @api.model
     def _job_refresh_company(self, company):
-        """Job: the analytics of every customer of ``company``."""
+        """Job: the analytics of every customer of ``company`` in one job (a
+        job queued before the refresh was split in shards; see
+        ``relationship.job.run``)."""
         counts = jobs.run_locked(
             self.env,
             "analytics",

@@ -3,30 +3,65 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.delay import chain, group
 from odoo.addons.queue_job.job import DONE, ENQUEUED, FAILED, PENDING, WAIT_DEPENDENCIES
+from odoo.addons.relationship_mgmt.tools.texts import plural
 
 from ..tools import jobs
 
-SHARDS_PARAMETER = "relationship_queue_job.engagement_shards"
 DEFAULT_SHARDS = 4
-CHANNEL = "root.relationship.engagement"
+# Per batch run in shards: the system parameter with its number of shards,
+# its channel, the table whose rows the shards write (and the column that
+# says when), and the job methods of its three steps.
+BATCHES = {
+    "engagement": {
+        "shards": "relationship_queue_job.engagement_shards",
+        "channel": "root.relationship.engagement",
+        "table": ("relationship.engagement", "date_raw"),
+        "jobs": ("_job_prepare", "_job_score_shard", "_job_finish"),
+    },
+    "analytics": {
+        "shards": "relationship_queue_job.analytics_shards",
+        "channel": "root.relationship.analytics",
+        "table": ("relationship.analytics", "date_computed"),
+        "jobs": (
+            "_job_analytics_prepare",
+            "_job_analytics_shard",
+            "_job_analytics_finish",
+        ),
+    },
+}
 WAITING = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
 
 
 class RelationshipJobRun(models.Model):
-    """A full engagement recompute of one company as a graph of jobs: a first
-    job computes the company-wide inputs (the run's dates and the percentile
-    cut points), shard jobs score the customers of their shard (partner id
-    modulo the number of shards) in parallel, a last job turns the customers
-    without documents New and purges old snapshots. Progress is read from the
-    jobs and the rows written since the run started."""
+    """A full run of one company's batch as a graph of jobs: a first job
+    computes the company-wide inputs, shard jobs write the customers of their
+    shard (partner id modulo the number of shards) in parallel, a last job
+    finishes the run.
+
+    - ``engagement``: the inputs are the run's dates and the percentile cut
+      points; the shards score; the last job turns the customers without
+      documents New and purges old snapshots;
+    - ``analytics``: the inputs are the company's customer-base model, fitted
+      once and stored, and the run's analysed day and horizon; the shards
+      predict from it and write the analytics; the last job removes the rows
+      of the customers who left.
+
+    Progress is read from the jobs and the rows written since the run
+    started."""
 
     _name = "relationship.job.run"
-    _description = "Engagement recompute in jobs"
+    _description = "Full run in jobs"
     _order = "id desc"
     _check_company_auto = True
 
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    batch = fields.Selection(
+        [("engagement", "Engagement recompute"), ("analytics", "Customer analytics")],
+        required=True,
+        default="engagement",
+        readonly=True,
     )
     state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
@@ -34,12 +69,14 @@ class RelationshipJobRun(models.Model):
     )
     shard_count = fields.Integer(required=True, readonly=True)
     graph_uuid = fields.Char(readonly=True, index=True)
-    # What the first job computed (see relationship.engagement's
-    # _engagement_run_inputs): dates and cut points every shard scores with.
+    # What the first job computed (relationship.engagement's
+    # _engagement_run_inputs: dates and cut points every shard scores with;
+    # relationship.analytics' _analytics_run_inputs: the fitted model every
+    # shard predicts with).
     inputs = fields.Json(readonly=True, copy=False)
-    customers_total = fields.Integer(readonly=True, string="Customers to score")
+    customers_total = fields.Integer(readonly=True, string="Customers to do")
     customers_done = fields.Integer(
-        compute="_compute_progress", string="Customers scored"
+        compute="_compute_progress", string="Customers done"
     )
     jobs_total = fields.Integer(compute="_compute_progress")
     jobs_done = fields.Integer(compute="_compute_progress")
@@ -75,14 +112,18 @@ class RelationshipJobRun(models.Model):
             run.customers_done = run._customers_written()
 
     def _customers_written(self):
+        """The rows of the run's batch written since the run started."""
         if not self.inputs:
             return 0
-        self.env["relationship.engagement"].flush_model(["date_raw"])
+        model, column = BATCHES[self.batch]["table"]
+        Rows = self.env[model]
+        Rows.flush_model([column])
         self.env.cr.execute(
             SQL(
-                "SELECT COUNT(*) FROM relationship_engagement "
-                "WHERE company_id = %s AND date_raw >= %s",
+                "SELECT COUNT(*) FROM %s WHERE company_id = %s AND %s >= %s",
+                SQL.identifier(Rows._table),
                 self.company_id.id,
+                SQL.identifier(column),
                 fields.Datetime.to_datetime(self.inputs["now"]),
             )
         )
@@ -94,12 +135,24 @@ class RelationshipJobRun(models.Model):
 
     @api.model
     def _enqueue_engagement(self, company):
-        """The full engagement recompute of ``company`` as a graph of jobs.
+        """The full engagement recompute of ``company`` as a graph of jobs
+        (``_enqueue_run``)."""
+        return self._enqueue_run("engagement", company)
+
+    @api.model
+    def _enqueue_analytics(self, company):
+        """The analytics refresh of ``company`` as a graph of jobs
+        (``_enqueue_run``)."""
+        return self._enqueue_run("analytics", company)
+
+    @api.model
+    def _enqueue_run(self, batch, company):
+        """The full run of ``batch`` for ``company`` as a graph of jobs.
         Returns ``(jobs, queued)``: the graph's jobs, and False when a run of
         the company was still waiting (nothing is queued then). A graph with
         a failed job does not count as waiting: its other shards are kept,
-        and a new run scores everything again."""
-        key = jobs.identity_key("engagement", company)
+        and a new run does everything again."""
+        key = jobs.identity_key(batch, company)
         # sudo: queue.job is readable by job queue managers only; the
         # identity keys of the company's own runs are looked up.
         Job = self.env["queue.job"].sudo()
@@ -112,36 +165,54 @@ class RelationshipJobRun(models.Model):
         count = int(
             self.env["ir.config_parameter"]
             .sudo()  # sudo: a technical setting every manager's run reads
-            .get_param(SHARDS_PARAMETER, DEFAULT_SHARDS)
+            .get_param(BATCHES[batch]["shards"], DEFAULT_SHARDS)
         )
-        run = self.create({"company_id": company.id, "shard_count": max(1, count)})
-        steps = [run._step("prepare", run.env._("company-wide inputs"))._job_prepare()]
+        # The jobs belong to the run's company (queue_job stores the current
+        # one), whichever company the caller works in.
+        run = self.with_company(company).create(
+            {"company_id": company.id, "batch": batch, "shard_count": max(1, count)}
+        )
+        prepare, score, finish = BATCHES[batch]["jobs"]
+        steps = [
+            getattr(run._step("prepare", run.env._("company-wide inputs")), prepare)()
+        ]
         shards = [
-            run._step(
-                f"shard:{index}/{run.shard_count}",
-                run.env._(
-                    "shard %(index)s of %(count)s",
-                    index=index + 1,
-                    count=run.shard_count,
+            getattr(
+                run._step(
+                    f"shard:{index}/{run.shard_count}",
+                    run.env._(
+                        "shard %(index)s of %(count)s",
+                        index=index + 1,
+                        count=run.shard_count,
+                    ),
                 ),
-            )._job_score_shard(index)
+                score,
+            )(index)
             for index in range(run.shard_count)
         ]
-        finish = run._step("finish", run.env._("summary"))._job_finish()
-        chain(steps[0], group(*shards), finish).delay()
-        delayables = [*steps, *shards, finish]
-        run.graph_uuid = finish._generated_job.graph_uuid
+        last = getattr(run._step("finish", run.env._("summary")), finish)()
+        chain(steps[0], group(*shards), last).delay()
+        delayables = [*steps, *shards, last]
+        run.graph_uuid = last._generated_job.graph_uuid
         return [delayable._generated_job for delayable in delayables], True
 
     def _step(self, name, what):
-        return self.delayable(
-            channel=CHANNEL,
-            identity_key=f"{jobs.identity_key('engagement', self.company_id)}:{name}",
-            description=self.env._(
+        if self.batch == "analytics":
+            description = self.env._(
+                "Customer analytics of %(company)s: %(what)s",
+                company=self.company_id.name,
+                what=what,
+            )
+        else:
+            description = self.env._(
                 "Engagement of %(company)s: %(what)s",
                 company=self.company_id.name,
                 what=what,
-            ),
+            )
+        return self.delayable(
+            channel=BATCHES[self.batch]["channel"],
+            identity_key=f"{jobs.identity_key(self.batch, self.company_id)}:{name}",
+            description=description,
         )
 
     # ------------------------------------------------------------------
@@ -192,3 +263,54 @@ class RelationshipJobRun(models.Model):
 
         jobs.run_locked(self.env, "engagement", company, work)
         return self.env._("Run finished.")
+
+    def _job_analytics_prepare(self):
+        """Job: the company's customer-base model fitted once on every
+        customer and stored, with what the shards predict with (under the
+        company's analytics lock: the fit record is the company's)."""
+        self.ensure_one()
+        company = self.company_id
+        Analytics = self.env["relationship.analytics"].with_company(company)
+        inputs = jobs.run_locked(
+            self.env,
+            "analytics",
+            company,
+            lambda run: Analytics._analytics_run_inputs(company),
+        )
+        self.write({"inputs": inputs, "customers_total": inputs["customers"]})
+        return self.env._("%(count)s customers to analyse.", count=inputs["customers"])
+
+    def _job_analytics_shard(self, index):
+        """Job: predict and write the analytics of the customers of shard
+        ``index`` from the stored model."""
+        self.ensure_one()
+        company = self.company_id
+        counts = (
+            self.env["relationship.analytics"]
+            .with_company(company)
+            ._analytics_refresh_shard(company, self.inputs, (self.shard_count, index))
+        )
+        return plural(
+            counts["customers"],
+            self.env._("1 customer analysed."),
+            self.env._("%(count)s customers analysed.", count=counts["customers"]),
+        )
+
+    def _job_analytics_finish(self):
+        """Job: the rows of the customers who left removed (under the
+        company's analytics lock, like a refresh in one job)."""
+        self.ensure_one()
+        company = self.company_id
+        Analytics = self.env["relationship.analytics"].with_company(company)
+        counts = jobs.run_locked(
+            self.env,
+            "analytics",
+            company,
+            lambda run: Analytics._analytics_finish_run(company, self.inputs),
+        )
+        return self.env._(
+            "Run finished: %(count)s customers analysed; departed customers "
+            "removed: %(removed)s.",
+            count=self._customers_written(),
+            removed=counts["removed"],
+        )

@@ -137,13 +137,9 @@ class TestJobs(QueueJobCommon):
     # ---- The other batches: one job per company ----
 
     def test_crons_queue_one_job_per_company_once(self):
+        # The analytics refresh queues a graph per company
+        # (test_sharded_analytics.py).
         cases = [
-            (
-                "relationship.analytics",
-                "_cron_refresh_all",
-                "analytics",
-                "root.relationship.analytics",
-            ),
             (
                 "relationship.product.affinity",
                 "_cron_refresh_all",
@@ -180,18 +176,19 @@ class TestJobs(QueueJobCommon):
                 self.assertEqual(set(records.mapped("model_name")), {model})
 
     def test_rpc_methods_return_the_job_uuids(self):
+        # The analytics: its inputs, 4 shards (the default), its summary.
         calls = [
-            ("relationship.analytics", "refresh_analytics", "customers"),
-            ("relationship.product.affinity", "refresh_crosssell", "rules"),
-            ("relationship.trust.snapshot", "recompute_trust", "computed"),
-            ("relationship.agreement.obligation", "refresh_obligations", "periods"),
+            ("relationship.analytics", "refresh_analytics", "customers", 6),
+            ("relationship.product.affinity", "refresh_crosssell", "rules", 1),
+            ("relationship.trust.snapshot", "recompute_trust", "computed", 1),
+            ("relationship.agreement.obligation", "refresh_obligations", "periods", 1),
         ]
-        for model, method, count in calls:
+        for model, method, count, jobs in calls:
             with self.subTest(method=method):
                 result = getattr(self._as_manager(model), method)()
                 self.assertEqual(result[count], 0)
                 records = self._jobs(result["jobs"])
-                self.assertEqual(len(records), 1)
+                self.assertEqual(len(records), jobs)
                 self.assertEqual(records.company_id, self.env.company)
 
     def test_marked_customers_queue_a_job_for_their_company(self):
@@ -219,7 +216,7 @@ class TestJobs(QueueJobCommon):
             .sudo()
             .search([("channel_id.complete_name", "=like", "root.relationship%")])
         )
-        self.assertEqual(len(functions), 10)
+        self.assertEqual(len(functions), 13)
         for function in functions:
             self.assertEqual(function._parse_retry_pattern(), RETRY_PATTERN)
         channels = (
