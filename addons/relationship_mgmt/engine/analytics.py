@@ -5,8 +5,10 @@ Each reader runs one query over all the confirmed orders (or posted invoices)
 of one company up to a day included (``as_of``: today, or an earlier day for
 a back-test, which then sees nothing that happened after it). The customer-base
 model (``engine.clv``) is fitted on the purchase summary of the company and
-predicts every customer at once (numpy); the rest is plain Python on the
-aggregated rows.
+predicts every customer at once (numpy), or, from its stored parameters, the
+customers of one shard (a reader given ``shard`` reads those only, and each
+prediction depends on the customer's own history and the fit alone); the rest
+is plain Python on the aggregated rows.
 """
 
 import logging
@@ -181,10 +183,10 @@ def line_patterns(cr, company_id, as_of, shard=None):
 
 def invoiced_values(cr, company_id, as_of, shard=None):
     """Per commercial partner (of ``shard`` when given): untaxed revenue
-    invoiced up to ``as_of`` net of
-    refunds, the refunded amount (positive), and the part of it that refunds
-    sale orders (credit note lines linked to order lines, as the reversal of
-    an order's invoice leaves them), in company currency."""
+    invoiced up to ``as_of`` net of refunds, the refunded amount (positive),
+    and the part of it that refunds sale orders (credit note lines linked to
+    order lines, as the reversal of an order's invoice leaves them), in
+    company currency."""
     cr.execute(
         SQL(
             """

@@ -446,7 +446,7 @@ class RelationshipAnalytics(models.Model):
         """Recompute every customer's analytics of one company from its
         documents up to ``as_of`` (default: today), with a few queries for the
         whole company, and the company's customer-base model fitted on them
-        (``_analytics_rows``). The report view spreads the stored monthly
+        (``_analytics_fit``). The report view spreads the stored monthly
         expected purchases. Returns the counts, or None while another refresh
         of the company runs."""
         return batch_runner.run_company(
@@ -479,7 +479,7 @@ class RelationshipAnalytics(models.Model):
         company's typical gap, the model's parameters
         (``CustomerModel.shard_inputs``) and the count of customers."""
         self.env.flush_all()
-        inputs, __, __ = self._analytics_prepare(company, as_of)
+        inputs, __, __ = self._analytics_prepare(company, as_of, model_only=True)
         return inputs
 
     @api.model
@@ -530,14 +530,17 @@ class RelationshipAnalytics(models.Model):
 
     # ---- Reading, fitting, writing ----
 
-    def _analytics_prepare(self, company, as_of=None):
+    def _analytics_prepare(self, company, as_of=None, model_only=False):
         """Read the documents of every customer of ``company``, fit and store
         its customer-base model and predict them. Returns ``(inputs,
         readings, model)``: the run's inputs (see ``_analytics_run_inputs``),
-        what ``_analytics_read`` read and the model with its predictions."""
+        what ``_analytics_read`` read (``model_only``: what the fit needs)
+        and the model with its predictions."""
         as_of = as_of or fields.Date.context_today(self.with_company(company))
-        readings = self._analytics_read(company, as_of)
-        model, fit = self._analytics_fit(company, readings, as_of)
+        readings = self._analytics_read(company, as_of, model_only=model_only)
+        model, fit = self._analytics_fit(
+            company, readings, as_of, predict=not model_only
+        )
         inputs = {
             "now": fields.Datetime.to_string(fields.Datetime.now()),
             "as_of": fields.Date.to_string(as_of),
@@ -550,26 +553,30 @@ class RelationshipAnalytics(models.Model):
         }
         return inputs, readings, model
 
-    def _analytics_read(self, company, as_of, shard=None, since=None):
+    def _analytics_read(self, company, as_of, shard=None, since=None, model_only=False):
         """The documents' figures of the company's customers up to ``as_of``
         (of ``shard`` ``(count, index)`` only when given): order rhythms,
-        line patterns, invoiced values, engagement trend and segment, and the
-        customers to write, in order: those with a confirmed order or an
-        invoice, except the customers who asked not to be profiled and, with
-        ``since``, those written since then (by this run)."""
+        line patterns, invoiced values, engagement trend and segment (not
+        these two with ``model_only``: the fit reads the rhythms, the count
+        of customers the invoices), and the customers to write, in order:
+        those with a confirmed order or an invoice, except the customers who
+        asked not to be profiled and, with ``since``, those written since
+        then (by this run)."""
         cr = self.env.cr
         rhythms = engine.order_rhythm(cr, company.id, as_of, shard)
-        lines = engine.line_patterns(cr, company.id, as_of, shard)
         invoiced = engine.invoiced_values(cr, company.id, as_of, shard)
-        cr.execute(
-            SQL(
-                "SELECT partner_id, score_trend, rfm_segment "
-                "FROM relationship_engagement WHERE company_id = %s AND %s",
-                company.id,
-                partner_filter("partner_id", None, shard),
+        lines, engagement = {}, {}
+        if not model_only:
+            lines = engine.line_patterns(cr, company.id, as_of, shard)
+            cr.execute(
+                SQL(
+                    "SELECT partner_id, score_trend, rfm_segment "
+                    "FROM relationship_engagement WHERE company_id = %s AND %s",
+                    company.id,
+                    partner_filter("partner_id", None, shard),
+                )
             )
-        )
-        engagement = {row[0]: row[1:] for row in cr.fetchall()}
+            engagement = {row[0]: row[1:] for row in cr.fetchall()}
         skipped = excluded_partner_ids(cr)
         if since:
             cr.execute(
@@ -590,10 +597,10 @@ class RelationshipAnalytics(models.Model):
             "customers": sorted((rhythms.keys() | invoiced.keys()) - skipped),
         }
 
-    def _analytics_fit(self, company, readings, as_of):
+    def _analytics_fit(self, company, readings, as_of, predict=True):
         """Fit the company's customer-base model on ``readings`` (every
-        customer), predict them and store the fit. Returns ``(model, fit
-        record)``."""
+        customer), predict them (unless not ``predict``) and store the fit.
+        Returns ``(model, fit record)``."""
         horizon_days = company.analytics_horizon_months * engine.DAYS_PER_MONTH
         months = company.analytics_forecast_months
         kind = company.analytics_model or "pareto_nbd"
@@ -610,9 +617,14 @@ class RelationshipAnalytics(models.Model):
                 if cutoff
                 else {},
             )
-        model = engine.customer_model(
-            histories, as_of, horizon_days, months, kind=kind, validation=validation
-        )
+        if predict:
+            model = engine.customer_model(
+                histories, as_of, horizon_days, months, kind=kind, validation=validation
+            )
+        else:
+            model = engine.fit_customer_model(
+                histories, as_of, kind=kind, validation=validation
+            )
         fit = self.env["relationship.analytics.fit"]._record_fit(
             company, model, as_of, setting=kind
         )
