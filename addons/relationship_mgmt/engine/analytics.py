@@ -181,6 +181,37 @@ def line_patterns(cr, company_id, as_of, shard=None):
     }
 
 
+def _invoices(company_id, as_of, shard=None):
+    """The condition on ``account_move am`` of the invoices the analytics
+    read: the company's posted customer invoices and refunds up to ``as_of``
+    (of the customers of ``shard`` when given)."""
+    return SQL(
+        """
+        am.company_id = %(company_id)s
+        AND am.state = 'posted'
+        AND am.move_type IN ('out_invoice', 'out_refund')
+        AND am.invoice_date <= %(as_of)s
+        AND am.commercial_partner_id IS NOT NULL
+        AND %(shard)s
+        """,
+        company_id=company_id,
+        as_of=as_of,
+        shard=partner_filter("am.commercial_partner_id", None, shard),
+    )
+
+
+def invoiced_customer_ids(cr, company_id, as_of):
+    """The commercial partners ``invoiced_values()`` returns, without their
+    values (one pass over the invoices, none over their lines)."""
+    cr.execute(
+        SQL(
+            "SELECT DISTINCT am.commercial_partner_id FROM account_move am WHERE %s",
+            _invoices(company_id, as_of),
+        )
+    )
+    return {row[0] for row in cr.fetchall()}
+
+
 def invoiced_values(cr, company_id, as_of, shard=None):
     """Per commercial partner (of ``shard`` when given): untaxed revenue
     invoiced up to ``as_of`` net of refunds, the refunded amount (positive),
@@ -205,22 +236,18 @@ def invoiced_values(cr, company_id, as_of, shard=None):
                      JOIN account_move refund ON refund.id = aml.move_id
                     WHERE refund.company_id = %(company_id)s
                       AND refund.move_type = 'out_refund'
+                      AND %(refund_shard)s
                       AND aml.display_type = 'product'
                       AND EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel
                                    WHERE rel.invoice_line_id = aml.id)
                     GROUP BY aml.move_id
                    ) ordered ON ordered.move_id = am.id
-             WHERE am.company_id = %(company_id)s
-               AND am.state = 'posted'
-               AND am.move_type IN ('out_invoice', 'out_refund')
-               AND am.invoice_date <= %(as_of)s
-               AND am.commercial_partner_id IS NOT NULL
-               AND %(shard)s
+             WHERE %(invoices)s
              GROUP BY am.commercial_partner_id
             """,
             company_id=company_id,
-            as_of=as_of,
-            shard=partner_filter("am.commercial_partner_id", None, shard),
+            refund_shard=partner_filter("refund.commercial_partner_id", None, shard),
+            invoices=_invoices(company_id, as_of, shard),
         )
     )
     return {

@@ -556,17 +556,22 @@ class RelationshipAnalytics(models.Model):
     def _analytics_read(self, company, as_of, shard=None, since=None, model_only=False):
         """The documents' figures of the company's customers up to ``as_of``
         (of ``shard`` ``(count, index)`` only when given): order rhythms,
-        line patterns, invoiced values, engagement trend and segment (not
-        these two with ``model_only``: the fit reads the rhythms, the count
-        of customers the invoices), and the customers to write, in order:
-        those with a confirmed order or an invoice, except the customers who
-        asked not to be profiled and, with ``since``, those written since
-        then (by this run)."""
+        line patterns, invoiced values, engagement trend and segment (with
+        ``model_only`` what the fit and the count of customers need: the
+        rhythms and the invoiced customers, without values), and the
+        customers to write, in order: those with a confirmed order or an
+        invoice, except the customers who asked not to be profiled and, with
+        ``since``, those written since then (by this run)."""
         cr = self.env.cr
         rhythms = engine.order_rhythm(cr, company.id, as_of, shard)
-        invoiced = engine.invoiced_values(cr, company.id, as_of, shard)
         lines, engagement = {}, {}
-        if not model_only:
+        if model_only:
+            # The invoiced customers only: they count among the customers.
+            invoiced = dict.fromkeys(
+                engine.invoiced_customer_ids(cr, company.id, as_of)
+            )
+        else:
+            invoiced = engine.invoiced_values(cr, company.id, as_of, shard)
             lines = engine.line_patterns(cr, company.id, as_of, shard)
             cr.execute(
                 SQL(
