@@ -278,7 +278,11 @@ class RelationshipJobRun(models.Model):
             lambda run: Analytics._analytics_run_inputs(company),
         )
         self.write({"inputs": inputs, "customers_total": inputs["customers"]})
-        return self.env._("%(count)s customers to analyse.", count=inputs["customers"])
+        return plural(
+            inputs["customers"],
+            self.env._("1 customer to analyse."),
+            self.env._("%(count)s customers to analyse.", count=inputs["customers"]),
+        )
 
     def _job_analytics_shard(self, index):
         """Job: predict and write the analytics of the customers of shard
