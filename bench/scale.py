@@ -12,7 +12,8 @@ a. **direct**: in this process, without jobs, one after the other (as the
    two crons run without relationship_queue_job);
 b. **jobs, 1 worker**: queued as the nightly crons queue them with
    relationship_queue_job (the engagement run's graph of jobs: company-wide
-   inputs, shards, summary; the analytics job of the company), executed by
+   inputs, shards, summary; the analytics graph: the model fitted once,
+   shards predicting and writing, the departed removed), executed by
    an Odoo server with one worker process and its job runner (capacity 1);
 c. **jobs, 2 workers**: the same, by a server with two worker processes
    (capacity 2), so that two jobs run at once.
@@ -293,9 +294,10 @@ def run_jobs(registry, db, workers, port):
 def workers_main(args):
     registry = load_registry(args.db)
     with environment(registry) as env:
-        env["ir.config_parameter"].set_param(
-            "relationship_queue_job.engagement_shards", str(args.shards)
-        )
+        for batch in ("engagement", "analytics"):
+            env["ir.config_parameter"].set_param(
+                f"relationship_queue_job.{batch}_shards", str(args.shards)
+            )
         # Earlier runs' jobs would be picked up by the runner: none may wait.
         env.cr.execute(
             "SELECT COUNT(*) FROM queue_job WHERE state NOT IN ('done', 'failed')"
