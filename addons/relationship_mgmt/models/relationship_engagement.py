@@ -991,7 +991,13 @@ class RelationshipEngagement(models.Model):
                       FROM relationship_engagement e
                      WHERE e.company_id = %(company)s
                        AND (e.tier != 'new' OR e.needs_recompute)
-                       AND e.partner_id NOT IN (%(population)s)
+                       -- An anti-join, not NOT IN: a population too large
+                       -- for a hashed subplan made NOT IN quadratic (two
+                       -- minutes for 97,000 customers).
+                       AND NOT EXISTS (
+                           SELECT 1 FROM (%(population)s) population
+                            WHERE population.customer_id = e.partner_id
+                       )
                        AND %(not_written)s
                 )
                 UPDATE relationship_engagement e
