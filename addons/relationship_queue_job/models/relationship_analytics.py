@@ -41,13 +41,9 @@ class RelationshipAnalytics(models.Model):
         """Each company's refresh as a graph of jobs (``relationship.job.run``:
         the model fitted once, the customers predicted and written in shards,
         the departed ones removed). Returns ``(jobs, queued)``."""
-        found, queued = [], []
-        Run = self.env["relationship.job.run"]
-        for company in companies:
-            graph, new = Run._enqueue_analytics(company)
-            found += graph
-            queued += [new] * len(graph)
-        return found, queued
+        return self.env["relationship.job.run"]._enqueue_companies(
+            "analytics", companies
+        )
 
     @api.model
     def _job_refresh_company(self, company):

@@ -41,13 +41,9 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_enqueue_full(self, companies):
-        found, queued = [], []
-        Run = self.env["relationship.job.run"]
-        for company in companies:
-            graph, new = Run._enqueue_engagement(company)
-            found += graph
-            queued += [new] * len(graph)
-        return found, queued
+        return self.env["relationship.job.run"]._enqueue_companies(
+            "engagement", companies
+        )
 
     # ---- Crons: they enqueue ----
 

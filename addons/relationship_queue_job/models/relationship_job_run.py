@@ -146,6 +146,18 @@ class RelationshipJobRun(models.Model):
         return self._enqueue_run("analytics", company)
 
     @api.model
+    def _enqueue_companies(self, batch, companies):
+        """The full run of ``batch`` for each of ``companies``
+        (``_enqueue_run``). Returns ``(jobs, queued)``: every graph's jobs,
+        and for each job whether it was queued now."""
+        found, queued = [], []
+        for company in companies:
+            graph, new = self._enqueue_run(batch, company)
+            found += graph
+            queued += [new] * len(graph)
+        return found, queued
+
+    @api.model
     def _enqueue_run(self, batch, company):
         """The full run of ``batch`` for ``company`` as a graph of jobs.
         Returns ``(jobs, queued)``: the graph's jobs, and False when a run of
