@@ -647,21 +647,19 @@ class RelationshipEngagement(models.Model):
             target = [pid for pid in target if pid not in excluded]
 
         counts = {"computed": 0, "new": 0}
+        steps = {
+            "now": now,
+            "today": today,
+            "date_from": date_from,
+            "since": since,
+            "pool_filter": pool_filter,
+        }
         if target is None or target:
-            counts = self._engagement_score_and_write(
-                company,
-                target,
-                {
-                    "now": now,
-                    "today": today,
-                    "date_from": date_from,
-                    "since": since,
-                    "pool_filter": pool_filter,
-                },
-                run,
-            )
+            counts = self._engagement_score_and_write(company, target, steps, run)
         if scope.full:
-            self._engagement_reset_departed(company, since)
+            self._engagement_reset_departed(
+                company, since, scored=steps.get("signals_hold_all", False)
+            )
             company.sudo().engagement_run_started_at = False  # sudo: run state
             company.flush_recordset(["engagement_run_started_at"])
         engine.drop_tables(cr)
@@ -797,16 +795,19 @@ class RelationshipEngagement(models.Model):
         customers. ``batch_run`` is the company's
         ``tools.batch_runner.CompanyRun``."""
         partner_ids, options, new = self._engagement_inputs(company, target, run)
+        size = batch_run.options.batch_size
+        # The signals table lives until the end of the transaction. A run in
+        # one batch scores from it and the run's end commits that batch; a run
+        # that commits several batches commits its start first (it outlives a
+        # failed batch) and loads each batch's signals again.
+        several = batch_run.options.commit and len(partner_ids) > size
+        run["signals_hold_all"] = not several
         if not partner_ids:
             return {"computed": 0, "new": 0}
-        # The signals table lives until the end of the transaction: a run that
-        # commits loads each batch's signals again.
         loaded = True
-        if batch_run.options.commit:
-            # The run's start outlives a failed batch.
+        if several:
             batch_run.checkpoint()
             loaded = False
-        size = batch_run.options.batch_size
         for start in range(0, len(partner_ids), size):
             chunk = partner_ids[start : start + size]
             # One pass over the invoices for a whole population in one batch.
@@ -822,8 +823,8 @@ class RelationshipEngagement(models.Model):
                 loaded,
             )
             self._engagement_emit_tier_changes(company, changed)
-            batch_run.checkpoint()
-            loaded = loaded and not batch_run.options.commit
+            if start + size < len(partner_ids):
+                batch_run.checkpoint()
         return {"computed": len(partner_ids), "new": new}
 
     def _engagement_score_batch(self, company, chunk, options, run, loaded):
@@ -970,7 +971,7 @@ class RelationshipEngagement(models.Model):
         self.env["relationship.engagement.snapshot"].invalidate_model()
         return changed
 
-    def _engagement_reset_departed(self, company, since):
+    def _engagement_reset_departed(self, company, since, scored=False):
         """After a full run, the scored customers outside its population (no
         document left in the company: deleted or moved away) become New again
         instead of keeping an old score, and the New rows outside it (marked
@@ -978,8 +979,11 @@ class RelationshipEngagement(models.Model):
         documents) are cleared of their mark: no longer picked by every
         incremental run for a recompute that has nothing to score. The
         population is read again from the documents (no temporary table
-        outlives the run's batches); when the run resumed one started at
-        ``since``, the rows written since then are kept as well."""
+        outlives the run's batches), or, with ``scored``, taken from the
+        signals table the run's only batch was scored from (in the same
+        transaction, it holds the whole population); when the run resumed
+        one started at ``since``, the rows written since then are kept as
+        well."""
         score_columns = [
             "score",
             "score_previous",
@@ -1012,7 +1016,12 @@ class RelationshipEngagement(models.Model):
              RETURNING old.partner_id, old.id, old.tier, e.tier
                 """,
                 company=company.id,
-                population=engine.population(company.id),
+                population=SQL(
+                    "SELECT partner_id AS customer_id FROM %s",
+                    SQL.identifier(engine.SIGNALS_TABLE),
+                )
+                if scored
+                else engine.population(company.id),
                 not_written=SQL("TRUE")
                 if since is None
                 else SQL("(e.date_raw IS NULL OR e.date_raw < %s)", since),
