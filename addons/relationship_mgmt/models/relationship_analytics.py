@@ -1,5 +1,6 @@
 import json
 import logging
+from operator import itemgetter
 
 from babel.dates import get_month_names
 
@@ -461,9 +462,10 @@ class RelationshipAnalytics(models.Model):
         of a refresh split in shards (``_analytics_run_inputs``,
         ``_analytics_refresh_shard``, ``_analytics_finish_run``) on every
         customer at once, the documents read once."""
-        inputs, readings, model = self._analytics_prepare(company, as_of)
-        rows = self._analytics_rows(inputs, readings, model)
-        self._analytics_write_rows(company, inputs, rows, batch_size)
+        with bulk.cyclic_gc_paused():
+            inputs, readings, model = self._analytics_prepare(company, as_of)
+            rows = self._analytics_rows(inputs, readings, model)
+            self._analytics_write_rows(company, inputs, rows, batch_size)
         self._analytics_finish_run(company, inputs, readings["customers"])
         return {"customers": len(rows)}
 
@@ -479,7 +481,8 @@ class RelationshipAnalytics(models.Model):
         company's typical gap, the model's parameters
         (``CustomerModel.shard_inputs``) and the count of customers."""
         self.env.flush_all()
-        inputs, __, __ = self._analytics_prepare(company, as_of, model_only=True)
+        with bulk.cyclic_gc_paused():
+            inputs, __, __ = self._analytics_prepare(company, as_of, model_only=True)
         return inputs
 
     @api.model
@@ -491,23 +494,24 @@ class RelationshipAnalytics(models.Model):
         again (a retry, a job executed twice) writes nobody twice. Returns
         the counts."""
         self.env.flush_all()
-        readings = self._analytics_read(
-            company,
-            fields.Date.to_date(inputs["as_of"]),
-            shard=tuple(shard),
-            since=fields.Datetime.to_datetime(inputs["now"]),
-        )
-        model = engine.CustomerModel.from_shard_inputs(inputs["model"])
-        rhythms = readings["rhythms"]
-        model.predictions = engine.predict_customers(
-            model,
-            {pid: rhythms[pid] for pid in readings["customers"] if pid in rhythms},
-            fields.Date.to_date(inputs["as_of"]),
-            inputs["horizon_months"] * engine.DAYS_PER_MONTH,
-            inputs["forecast_months"],
-        )
-        rows = self._analytics_rows(inputs, readings, model)
-        self._analytics_write_rows(company, inputs, rows, batch_size)
+        with bulk.cyclic_gc_paused():
+            readings = self._analytics_read(
+                company,
+                fields.Date.to_date(inputs["as_of"]),
+                shard=tuple(shard),
+                since=fields.Datetime.to_datetime(inputs["now"]),
+            )
+            model = engine.CustomerModel.from_shard_inputs(inputs["model"])
+            rhythms = readings["rhythms"]
+            model.predictions = engine.predict_customers(
+                model,
+                {pid: rhythms[pid] for pid in readings["customers"] if pid in rhythms},
+                fields.Date.to_date(inputs["as_of"]),
+                inputs["horizon_months"] * engine.DAYS_PER_MONTH,
+                inputs["forecast_months"],
+            )
+            rows = self._analytics_rows(inputs, readings, model)
+            self._analytics_write_rows(company, inputs, rows, batch_size)
         self.invalidate_model()
         return {"customers": len(rows)}
 
@@ -646,6 +650,7 @@ class RelationshipAnalytics(models.Model):
             readings["lines"],
             readings["invoiced"],
         )
+        stored = itemgetter(*VALUE_COLUMNS)
         rows = []
         for pid in readings["customers"]:
             trend, segment = readings["engagement"].get(pid, (None, None))
@@ -663,7 +668,7 @@ class RelationshipAnalytics(models.Model):
             values["fit_id"] = inputs["fit_id"]
             if values["forecast_purchases"] is not None:
                 values["forecast_purchases"] = json.dumps(values["forecast_purchases"])
-            rows.append((pid, segment, *(values[column] for column in VALUE_COLUMNS)))
+            rows.append((pid, segment, *stored(values)))
         return rows
 
     def _analytics_write_rows(self, company, inputs, rows, batch_size):

@@ -298,6 +298,39 @@ class TestCustomerBaseModelRefresh(RelationshipCommon):
         self.assertGreater(row.expected_purchases, 0.0)
         self.assertEqual(row.p_alive, round(100.0 - row.churn_risk, 1))
 
+    def test_orders_on_one_day_are_one_purchase_day(self):
+        customers = self._histories(
+            {"Twice A Day": [7, 7, 30, 30, 61], "Daily": [7, 30, 61]}
+        )
+        free = self._histories({"Free Twice": [7, 7, 30]}, amount=0.0)["Free Twice"]
+
+        self.env.flush_all()
+        rhythms = engine.order_rhythm(self.env.cr, self.env.company.id, TODAY)
+
+        # Read per day (two orders on one day) or per order (one a day): the
+        # same rhythm.
+        twice, daily = (
+            rhythms[customers[name].id] for name in ("Twice A Day", "Daily")
+        )
+        for rhythm, orders in ((twice, 5), (daily, 3)):
+            self.assertEqual(rhythm["order_count"], orders)
+            self.assertEqual(rhythm["purchase_days"], 3)
+            self.assertEqual(rhythm["paid_days"], 3)
+            self.assertEqual(sum(rhythm["month_counts"]), 3)
+            self.assertEqual(rhythm["mean_gap"], 27.0)
+            self.assertEqual(rhythm["last_order_date"], TODAY - timedelta(days=7))
+        amounts = (
+            self.env["sale.order"]
+            .search([("partner_id", "=", customers["Twice A Day"].id)])
+            .mapped("amount_untaxed")
+        )
+        self.assertAlmostEqual(twice["paid_amount"], sum(amounts))
+        self.assertAlmostEqual(twice["order_amount"], sum(amounts))
+        # A day of free orders is a purchase of no value.
+        self.assertEqual(rhythms[free.id]["purchase_days"], 2)
+        self.assertEqual(rhythms[free.id]["paid_days"], 0)
+        self.assertEqual(rhythms[free.id]["paid_amount"], 0.0)
+
     def test_all_orders_on_one_day_fall_back(self):
         customers = self._histories({f"Same Day {i}": [7] for i in range(25)})
 

@@ -1,8 +1,11 @@
-"""Bulk writes: load computed rows into a temporary table with COPY, so that
-one INSERT/UPDATE statement can write a whole batch from it."""
+"""Bulk work: load computed rows into a temporary table with COPY, so that
+one INSERT/UPDATE statement can write a whole batch from it, and build many
+small rows in Python without paying for the cyclic garbage collector."""
 
 import csv
+import gc
 import io
+from contextlib import contextmanager
 
 from odoo.tools import SQL
 
@@ -34,3 +37,24 @@ def copy_into_temp(cr, table, columns, lines):
         SQL.identifier(table),
     )
     cr.copy_expert(copy.code, buffer)
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector while a batch builds its rows.
+
+    A batch over a company's customers allocates a few hundred thousand small
+    dicts and tuples without reference cycles (plain reference counting frees
+    them); each full collection the allocations trigger meanwhile scans every
+    object of the process, the registry included: 0.1-0.3 s of a 1.8 s
+    analytics refresh at size M. The collector runs again at the end (its
+    state is process-wide: when it was already paused, by another thread or
+    by the caller, it is left as it is)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
