@@ -118,46 +118,63 @@ def invoice_payments(where, move_types=("out_invoice",), columns=None):
     paid = "in_invoice" in move_types
     both = received and paid
     joins = []
-    counterparts = []
-    if received:
+    dates = []
+    for side, move_type, line, counterpart in (
+        ("received", "out_invoice", "debit_move_id", "credit_move_id"),
+        ("paid", "in_invoice", "credit_move_id", "debit_move_id"),
+    ):
+        if move_type not in move_types:
+            continue
+        partial = SQL.identifier(side)
+        entry = SQL.identifier(f"{side}_entry")
         joins.append(
             SQL(
-                "LEFT JOIN account_partial_reconcile received "
-                "ON %s received.debit_move_id = aml.id",
-                SQL("am.move_type = 'out_invoice' AND") if both else SQL(),
+                """
+                LEFT JOIN account_partial_reconcile %(partial)s
+                       ON %(type)s %(partial)s.%(line)s = aml.id
+                LEFT JOIN account_move_line %(entry)s
+                       ON %(entry)s.id = CASE
+                          WHEN %(partial)s.max_date <= aml.date
+                          THEN %(partial)s.%(counterpart)s END
+                """,
+                partial=partial,
+                entry=entry,
+                type=SQL("am.move_type = %s AND", move_type) if both else SQL(),
+                line=SQL.identifier(line),
+                counterpart=SQL.identifier(counterpart),
             )
         )
-        counterparts.append(SQL("received.credit_move_id"))
-    if paid:
-        joins.append(
+        dates.append(
             SQL(
-                "LEFT JOIN account_partial_reconcile paid "
-                "ON %s paid.credit_move_id = aml.id",
-                SQL("am.move_type = 'in_invoice' AND") if both else SQL(),
+                "CASE WHEN %(partial)s.max_date > aml.date THEN %(partial)s.max_date "
+                "ELSE %(entry)s.date END",
+                partial=partial,
+                entry=entry,
             )
         )
-        counterparts.append(SQL("paid.debit_move_id"))
-    counterpart = (
-        counterparts[0]
-        if len(counterparts) == 1
-        else SQL("COALESCE(%s)", SQL(", ").join(counterparts))
+    payment_date = (
+        dates[0] if len(dates) == 1 else SQL("COALESCE(%s)", SQL(", ").join(dates))
     )
     extra = SQL("").join(
         SQL(", %s AS %s", expression, SQL.identifier(name))
         for name, expression in (columns or {}).items()
     )
     # One join per side (not one join on an OR, which the planner misjudges by
-    # orders of magnitude).
+    # orders of magnitude). The payment's date: a partial reconciliation's
+    # max_date is the later of both lines' dates, so when it is after the
+    # invoice line's own date it is the counterpart's (payments come after
+    # the invoice, nearly always); only a counterpart dated on or before the
+    # invoice's date is read from its line (a NULL key for the others: one
+    # index read per such payment instead of one per payment, 96,000 at M).
     return SQL(
         """
         SELECT am.id AS move_id, am.invoice_date_due AS due,
                am.payment_state IN ('paid', 'in_payment') AS is_paid,
-               MAX(payment.date) AS paid_date %(extra)s
+               MAX(%(payment_date)s) AS paid_date %(extra)s
           FROM account_move am
           JOIN account_move_line aml
             ON aml.move_id = am.id AND aml.display_type = 'payment_term'
           %(joins)s
-          LEFT JOIN account_move_line payment ON payment.id = %(counterpart)s
          WHERE am.state = 'posted'
            AND am.move_type IN %(move_types)s
            AND am.payment_state != 'reversed'
@@ -167,7 +184,7 @@ def invoice_payments(where, move_types=("out_invoice",), columns=None):
         """,
         extra=extra,
         joins=SQL(" ").join(joins),
-        counterpart=counterpart,
+        payment_date=payment_date,
         move_types=tuple(move_types),
         where=where,
     )
