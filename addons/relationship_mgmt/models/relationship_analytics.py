@@ -567,6 +567,7 @@ class RelationshipAnalytics(models.Model):
         invoice, except the customers who asked not to be profiled and, with
         ``since``, those written since then (by this run)."""
         cr = self.env.cr
+        bulk.disable_jit(cr)
         rhythms = engine.order_rhythm(cr, company.id, as_of, shard)
         lines, engagement = {}, {}
         if model_only:

@@ -12,7 +12,7 @@ from odoo.tools.sql import create_index
 
 from ..engine import engagement as engine
 from ..engine import signals
-from ..tools import batch_runner, rpc, texts
+from ..tools import batch_runner, bulk, rpc, texts
 
 _logger = logging.getLogger(__name__)
 
@@ -745,6 +745,7 @@ class RelationshipEngagement(models.Model):
         ``(partner ids, scoring options, count of customers without
         history)``."""
         cr = self.env.cr
+        bulk.disable_jit(cr)
         partner_ids = engine.load_document_signals(
             cr,
             company.id,
@@ -832,6 +833,8 @@ class RelationshipEngagement(models.Model):
         signals first unless the signals table holds them (``loaded``)."""
         cr = self.env.cr
         if not loaded:
+            # A new transaction (the previous batch committed).
+            bulk.disable_jit(cr)
             engine.load_document_signals(cr, company.id, chunk, run["date_from"])
         engine.score_signals(
             cr, company.id, chunk, run["date_from"], run["today"], options
@@ -992,6 +995,7 @@ class RelationshipEngagement(models.Model):
             *RAW_COLUMNS,
             *RFM_COLUMNS,
         ]
+        bulk.disable_jit(self.env.cr)
         self.env.cr.execute(
             SQL(
                 """

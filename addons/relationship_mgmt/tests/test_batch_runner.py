@@ -110,3 +110,32 @@ class TestBatchRunnerLock(RelationshipCommon):
         self.assertFalse(self.env.company.engagement_run_started_at)
         self.assertEqual(self._engagement(done).order_count, 1)
         self.assertEqual(self._engagement(pending).order_count, 1)
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestBatchStatementsWithoutJit(RelationshipCommon):
+    """The batches' statements run without PostgreSQL's JIT compilation
+    (``tools.bulk.disable_jit``), for their own transaction only."""
+
+    def _jit(self):
+        self.env.cr.execute("SELECT current_setting('jit')")
+        return self.env.cr.fetchone()[0]
+
+    def test_engagement_and_analytics_turn_jit_off_until_the_transaction_ends(self):
+        customer = self._customer("Compiled")
+        self._order(customer, 5)
+        for run in (
+            lambda: self.Engagement._recompute_company(self.env.company, full=True),
+            lambda: self.env["relationship.analytics"]._refresh_company(
+                self.env.company
+            ),
+        ):
+            before = self._jit()
+            with self.subTest(run=run), self.env.cr.savepoint(flush=False) as point:
+                self.env.cr.execute("SET LOCAL jit = on")
+                run()
+                self.assertEqual(self._jit(), "off")
+                # Undone with the transaction (here its savepoint).
+                point.rollback()
+                self.assertEqual(self._jit(), before)

@@ -58,3 +58,16 @@ def cyclic_gc_paused():
         yield
     finally:
         gc.enable()
+
+
+def disable_jit(cr):
+    """Turn PostgreSQL's JIT compilation off until the end of the current
+    transaction (``set_config`` local to it: a rollback, to a savepoint too,
+    undoes it; a batch that commits calls it again in each transaction).
+
+    The batch statements read a few hundred thousand rows with many
+    expressions: their cost estimates pass ``jit_above_cost`` from size M on,
+    and compiling them took 100-200 ms a statement for executions of 0.2-0.5
+    s, more than it saved (the engagement scoring statement at M: 122 ms of
+    JIT in a 541 ms statement)."""
+    cr.execute(SQL("SELECT set_config('jit', 'off', true)"))
