@@ -6,9 +6,8 @@ of one company up to a day included (``as_of``: today, or an earlier day for
 a back-test, which then sees nothing that happened after it). The customer-base
 model (``engine.clv``) is fitted on the purchase summary of the company and
 predicts every customer at once (numpy), or, from its stored parameters, the
-customers of one shard (a reader given ``shard`` reads those only, and each
-prediction depends on the customer's own history and the fit alone); the rest
-is plain Python on the aggregated rows.
+customers of one shard (each prediction depends on the customer's own history
+and the fit alone); the rest is plain Python on the aggregated rows.
 """
 
 import logging
@@ -59,13 +58,12 @@ SEASON_MIN_DAYS = 730
 MAX_WINDOW_DAYS = 3650
 
 
-def _purchase_days(company_id, until, shard=None, partner_ids=None):
+def _purchase_days(company_id, until, partner_ids=None):
     """The company's confirmed orders before ``until`` per customer (the
     commercial partner) and day: ``customer_id, day, orders, amount,
-    margin`` (company currency), of the customers of ``shard`` ``(count,
-    index)`` or of ``partner_ids`` only when given (see
-    ``engagement.partner_filter``). Several orders on one day are one
-    purchase of the customer-base model."""
+    margin`` (company currency), of the customers ``partner_ids`` only when
+    given. Several orders on one day are one purchase of the customer-base
+    model."""
     return SQL(
         """
         SELECT p.commercial_partner_id AS customer_id,
@@ -78,7 +76,7 @@ def _purchase_days(company_id, until, shard=None, partner_ids=None):
         """,
         amount=_ORDER_AMOUNT,
         margin=_ORDER_MARGIN,
-        orders=_confirmed_orders(company_id, until, shard, partner_ids),
+        orders=_confirmed_orders(company_id, until, partner_ids),
     )
 
 
@@ -89,7 +87,7 @@ _ORDER_MARGIN = SQL(
 )
 
 
-def _confirmed_orders(company_id, until, shard=None, partner_ids=None):
+def _confirmed_orders(company_id, until, partner_ids=None):
     """The condition on ``sale_order so`` joined to its partner ``p`` of the
     orders the analytics read (see ``_purchase_days``)."""
     return SQL(
@@ -101,14 +99,14 @@ def _confirmed_orders(company_id, until, shard=None, partner_ids=None):
         """,
         company_id=company_id,
         until=until,
-        partners=partner_filter("p.commercial_partner_id", partner_ids, shard),
+        partners=partner_filter("p.commercial_partner_id", partner_ids),
     )
 
 
-def order_rhythm(cr, company_id, as_of, shard=None):
-    """Per commercial partner (of ``shard`` when given): confirmed orders up
-    to ``as_of`` (count, first and last date, untaxed amount and margin in
-    company currency), the purchase *days* the customer-base model counts
+def order_rhythm(cr, company_id, as_of):
+    """Per commercial partner: confirmed orders up to ``as_of`` (count, first
+    and last date, untaxed amount and margin in company currency), the
+    purchase *days* the customer-base model counts
     (several orders on one day are one purchase), the days of positive value
     and their amount (the spend model), the average gap in days between
     purchase days and the purchase days per calendar month.
@@ -137,7 +135,7 @@ def order_rhythm(cr, company_id, as_of, shard=None):
             """,
             amount=_ORDER_AMOUNT,
             margin=_ORDER_MARGIN,
-            orders=_confirmed_orders(company_id, until, shard),
+            orders=_confirmed_orders(company_id, until),
         )
     )
     rows = {row[0]: row for row in cr.fetchall()}
@@ -187,8 +185,8 @@ def month_counts(months):
     return counts
 
 
-def line_patterns(cr, company_id, as_of, shard=None):
-    """Per commercial partner (of ``shard`` when given): the product category
+def line_patterns(cr, company_id, as_of):
+    """Per commercial partner: the product category
     it spends most on and the discounts granted on its confirmed order lines
     (company currency)."""
     cr.execute(
@@ -209,7 +207,6 @@ def line_patterns(cr, company_id, as_of, shard=None):
                    AND so.state = 'sale'
                    AND so.date_order < %(until)s
                    AND sol.display_type IS NULL
-                   AND %(shard)s
                  GROUP BY 1, 2
             )
             SELECT DISTINCT ON (customer_id) customer_id, categ_id,
@@ -219,7 +216,6 @@ def line_patterns(cr, company_id, as_of, shard=None):
             """,
             company_id=company_id,
             until=datetime.combine(as_of + timedelta(days=1), time.min),
-            shard=partner_filter("p.commercial_partner_id", None, shard),
         )
     )
     return {
@@ -228,10 +224,10 @@ def line_patterns(cr, company_id, as_of, shard=None):
     }
 
 
-def _invoices(company_id, as_of, shard=None):
+def _invoices(company_id, as_of):
     """The condition on ``account_move am`` of the invoices the analytics
-    read: the company's posted customer invoices and refunds up to ``as_of``
-    (of the customers of ``shard`` when given)."""
+    read: the company's posted customer invoices and refunds up to
+    ``as_of``."""
     return SQL(
         """
         am.company_id = %(company_id)s
@@ -239,29 +235,15 @@ def _invoices(company_id, as_of, shard=None):
         AND am.move_type IN ('out_invoice', 'out_refund')
         AND am.invoice_date <= %(as_of)s
         AND am.commercial_partner_id IS NOT NULL
-        AND %(shard)s
         """,
         company_id=company_id,
         as_of=as_of,
-        shard=partner_filter("am.commercial_partner_id", None, shard),
     )
 
 
-def invoiced_customer_ids(cr, company_id, as_of):
-    """The commercial partners ``invoiced_values()`` returns, without their
-    values (one pass over the invoices, none over their lines)."""
-    cr.execute(
-        SQL(
-            "SELECT DISTINCT am.commercial_partner_id FROM account_move am WHERE %s",
-            _invoices(company_id, as_of),
-        )
-    )
-    return {row[0] for row in cr.fetchall()}
-
-
-def invoiced_values(cr, company_id, as_of, shard=None):
-    """Per commercial partner (of ``shard`` when given): untaxed revenue
-    invoiced up to ``as_of`` net of refunds, the refunded amount (positive),
+def invoiced_values(cr, company_id, as_of):
+    """Per commercial partner: untaxed revenue invoiced up to ``as_of`` net
+    of refunds, the refunded amount (positive),
     and the part of it that refunds sale orders (credit note lines linked to
     order lines, as the reversal of an order's invoice leaves them), in
     company currency."""
@@ -283,7 +265,6 @@ def invoiced_values(cr, company_id, as_of, shard=None):
                      JOIN account_move refund ON refund.id = aml.move_id
                     WHERE refund.company_id = %(company_id)s
                       AND refund.move_type = 'out_refund'
-                      AND %(refund_shard)s
                       AND aml.display_type = 'product'
                       AND EXISTS (SELECT 1 FROM sale_order_line_invoice_rel rel
                                    WHERE rel.invoice_line_id = aml.id)
@@ -293,8 +274,7 @@ def invoiced_values(cr, company_id, as_of, shard=None):
              GROUP BY am.commercial_partner_id
             """,
             company_id=company_id,
-            refund_shard=partner_filter("refund.commercial_partner_id", None, shard),
-            invoices=_invoices(company_id, as_of, shard),
+            invoices=_invoices(company_id, as_of),
         )
     )
     return {

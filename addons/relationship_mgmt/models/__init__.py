@@ -5,6 +5,7 @@ from . import relationship_engagement
 from . import relationship_engagement_snapshot
 from . import relationship_analytics
 from . import relationship_analytics_fit
+from . import relationship_analytics_stage
 from . import res_partner
 from . import sale_order
 from . import account_move

@@ -474,33 +474,52 @@ class RelationshipAnalytics(models.Model):
     @api.model
     def _analytics_run_inputs(self, company, as_of=None):
         """The first step of a refresh of ``company`` split in shards: the
-        company's customer-base model fitted once on every customer and
-        stored (``relationship.analytics.fit``), and what every shard
-        predicts and writes with, JSON-serialisable: the run's time, the
-        analysed day, horizon and forecast months, the fit record, the
+        documents of every customer read once, as a refresh in one go reads
+        them, and staged for the shards (``relationship.analytics.stage``:
+        each shard then reads its own customers' figures, not the company's
+        documents again); the company's customer-base model fitted once on
+        them and stored (``relationship.analytics.fit``); and what every
+        shard predicts and writes with, JSON-serialisable: the run's time,
+        the analysed day, horizon and forecast months, the fit record, the
         company's typical gap, the model's parameters
         (``CustomerModel.shard_inputs``) and the count of customers."""
         self.env.flush_all()
         with bulk.cyclic_gc_paused():
-            inputs, __, __ = self._analytics_prepare(company, as_of, model_only=True)
+            inputs, readings, __ = self._analytics_prepare(
+                company, as_of, predict=False
+            )
+            self.env["relationship.analytics.stage"]._stage(
+                company, fields.Datetime.to_datetime(inputs["now"]), readings
+            )
         return inputs
 
     @api.model
     def _analytics_refresh_shard(self, company, inputs, shard, batch_size=20000):
         """Predict and write shard ``(count, index)`` (partner id modulo
         ``count``) of a refresh with its ``inputs``
-        (``_analytics_run_inputs()``), from the stored fit (no fit here): the
+        (``_analytics_run_inputs()``), from the figures and the fit the first
+        step staged and stored (no read of the documents, no fit here): the
         shard's customers not written since the run started, so a shard run
         again (a retry, a job executed twice) writes nobody twice. Returns
         the counts."""
         self.env.flush_all()
-        with bulk.cyclic_gc_paused():
-            readings = self._analytics_read(
-                company,
-                fields.Date.to_date(inputs["as_of"]),
-                shard=tuple(shard),
-                since=fields.Datetime.to_datetime(inputs["now"]),
+        now = fields.Datetime.to_datetime(inputs["now"])
+        readings = self.env["relationship.analytics.stage"]._staged(
+            company,
+            now,
+            tuple(shard),
+            skipped=self._analytics_written_since(company, now, tuple(shard)),
+        )
+        if readings is None:
+            raise UserError(
+                self.env._(
+                    "The figures the first step of this analytics refresh of "
+                    "%(company)s read are gone (a later refresh replaced them): "
+                    "refresh the analytics again.",
+                    company=company.name,
+                )
             )
+        with bulk.cyclic_gc_paused():
             model = engine.CustomerModel.from_shard_inputs(inputs["model"])
             rhythms = readings["rhythms"]
             model.predictions = engine.predict_customers(
@@ -528,23 +547,23 @@ class RelationshipAnalytics(models.Model):
             customer_ids,
             since=fields.Datetime.to_datetime(inputs["now"]),
         )
+        if customer_ids is None:
+            self.env["relationship.analytics.stage"]._unstage(company)
         self.invalidate_model()
         self.env["relationship.forecast.report"].invalidate_model()
         return {"removed": removed}
 
     # ---- Reading, fitting, writing ----
 
-    def _analytics_prepare(self, company, as_of=None, model_only=False):
+    def _analytics_prepare(self, company, as_of=None, predict=True):
         """Read the documents of every customer of ``company``, fit and store
-        its customer-base model and predict them. Returns ``(inputs,
-        readings, model)``: the run's inputs (see ``_analytics_run_inputs``),
-        what ``_analytics_read`` read (``model_only``: what the fit needs)
-        and the model with its predictions."""
+        its customer-base model and predict them (unless not ``predict``).
+        Returns ``(inputs, readings, model)``: the run's inputs (see
+        ``_analytics_run_inputs``), what ``_analytics_read`` read and the
+        model with its predictions."""
         as_of = as_of or fields.Date.context_today(self.with_company(company))
-        readings = self._analytics_read(company, as_of, model_only=model_only)
-        model, fit = self._analytics_fit(
-            company, readings, as_of, predict=not model_only
-        )
+        readings = self._analytics_read(company, as_of)
+        model, fit = self._analytics_fit(company, readings, as_of, predict=predict)
         inputs = {
             "now": fields.Datetime.to_string(fields.Datetime.now()),
             "as_of": fields.Date.to_string(as_of),
@@ -557,48 +576,26 @@ class RelationshipAnalytics(models.Model):
         }
         return inputs, readings, model
 
-    def _analytics_read(self, company, as_of, shard=None, since=None, model_only=False):
-        """The documents' figures of the company's customers up to ``as_of``
-        (of ``shard`` ``(count, index)`` only when given): order rhythms,
-        line patterns, invoiced values, engagement trend and segment (with
-        ``model_only`` what the fit and the count of customers need: the
-        rhythms and the invoiced customers, without values), and the
-        customers to write, in order: those with a confirmed order or an
-        invoice, except the customers who asked not to be profiled and, with
-        ``since``, those written since then (by this run)."""
+    def _analytics_read(self, company, as_of):
+        """The documents' figures of the company's customers up to ``as_of``:
+        order rhythms, line patterns, invoiced values, engagement trend and
+        segment, and the customers to write, in order: those with a
+        confirmed order or an invoice, except the customers who asked not to
+        be profiled."""
         cr = self.env.cr
         bulk.disable_jit(cr)
-        rhythms = engine.order_rhythm(cr, company.id, as_of, shard)
-        lines, engagement = {}, {}
-        if model_only:
-            # The invoiced customers only: they count among the customers.
-            invoiced = dict.fromkeys(
-                engine.invoiced_customer_ids(cr, company.id, as_of)
+        rhythms = engine.order_rhythm(cr, company.id, as_of)
+        invoiced = engine.invoiced_values(cr, company.id, as_of)
+        lines = engine.line_patterns(cr, company.id, as_of)
+        cr.execute(
+            SQL(
+                "SELECT partner_id, score_trend, rfm_segment "
+                "FROM relationship_engagement WHERE company_id = %s",
+                company.id,
             )
-        else:
-            invoiced = engine.invoiced_values(cr, company.id, as_of, shard)
-            lines = engine.line_patterns(cr, company.id, as_of, shard)
-            cr.execute(
-                SQL(
-                    "SELECT partner_id, score_trend, rfm_segment "
-                    "FROM relationship_engagement WHERE company_id = %s AND %s",
-                    company.id,
-                    partner_filter("partner_id", None, shard),
-                )
-            )
-            engagement = {row[0]: row[1:] for row in cr.fetchall()}
+        )
+        engagement = {row[0]: row[1:] for row in cr.fetchall()}
         skipped = excluded_partner_ids(cr)
-        if since:
-            cr.execute(
-                SQL(
-                    "SELECT partner_id FROM relationship_analytics "
-                    "WHERE company_id = %s AND date_computed >= %s AND %s",
-                    company.id,
-                    since,
-                    partner_filter("partner_id", None, shard),
-                )
-            )
-            skipped = skipped | {row[0] for row in cr.fetchall()}
         return {
             "rhythms": rhythms,
             "lines": lines,
@@ -606,6 +603,20 @@ class RelationshipAnalytics(models.Model):
             "engagement": engagement,
             "customers": sorted((rhythms.keys() | invoiced.keys()) - skipped),
         }
+
+    def _analytics_written_since(self, company, since, shard):
+        """The customers of ``shard`` whose row was written since ``since``
+        (by the run that started then)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id FROM relationship_analytics "
+                "WHERE company_id = %s AND date_computed >= %s AND %s",
+                company.id,
+                since,
+                partner_filter("partner_id", None, shard),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     def _analytics_fit(self, company, readings, as_of, predict=True):
         """Fit the company's customer-base model on ``readings`` (every

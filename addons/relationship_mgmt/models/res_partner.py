@@ -203,6 +203,7 @@ class ResPartner(models.Model):
             "relationship.engagement.snapshot",
             "relationship.engagement",
             "relationship.analytics",
+            "relationship.analytics.stage",
             "relationship.recommendation",
         ):
             self.env[model].sudo().search(

@@ -38,6 +38,7 @@ MATRIX = {
     "relationship.satisfaction": {USER: "rwc", MANAGER: "rwcu"},
     "relationship.analytics": {USER: "r", MANAGER: "ru"},
     "relationship.analytics.fit": {USER: "r", MANAGER: "rwcu"},
+    "relationship.analytics.stage": {MANAGER: "r"},
     "relationship.forecast.report": {USER: "r", MANAGER: "r"},
     "relationship.customer.month.report": {USER: "r", MANAGER: "r"},
     "relationship.conversion.report": {USER: "r", MANAGER: "r"},
@@ -265,6 +266,16 @@ class TestAccessMatrix(AccessMatrixMixin, RelationshipCommon):
             "relationship.analytics.fit": env["relationship.analytics.fit"]
             .sudo()
             .create({"company_id": company.id, "model_kind": "rule"}),
+            "relationship.analytics.stage": env["relationship.analytics.stage"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "partner_id": cls.customer.id,
+                    "date_run": fields.Datetime.now(),
+                    "order_count": 1,
+                }
+            ),
             "relationship.customer.month.report": env[
                 "relationship.customer.month.report"
             ]

@@ -27,14 +27,22 @@ def copy_into_temp(cr, table, columns, lines):
         )
     )
     cr.execute(SQL("TRUNCATE %s", SQL.identifier(table)))
+    copy_into(cr, table, [name for name, __ in columns], lines)
+
+
+def copy_into(cr, table, columns, lines):
+    """COPY ``lines`` (tuples in the order of the column names ``columns``;
+    None for NULL) into ``table``, as ``copy_into_temp()`` does (the same
+    rules on the values)."""
     buffer = io.StringIO()
     # csv writes None as an empty field, read back as NULL below.
     csv.writer(buffer, delimiter="\t", lineterminator="\n").writerows(lines)
     buffer.seek(0)
-    # COPY takes no query parameters; the table name is our own identifier.
+    # COPY takes no query parameters; the names are our own identifiers.
     copy = SQL(
-        "COPY %s FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '')",
+        "COPY %s (%s) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '')",
         SQL.identifier(table),
+        SQL(", ").join(SQL.identifier(name) for name in columns),
     )
     cr.copy_expert(copy.code, buffer)
 

@@ -41,10 +41,12 @@ class RelationshipJobRun(models.Model):
     - ``engagement``: the inputs are the run's dates and the percentile cut
       points; the shards score; the last job turns the customers without
       documents New and purges old snapshots;
-    - ``analytics``: the inputs are the company's customer-base model, fitted
-      once and stored, and the run's analysed day and horizon; the shards
-      predict from it and write the analytics; the last job removes the rows
-      of the customers who left.
+    - ``analytics``: the first job reads every customer's documents once and
+      stages their figures (``relationship.analytics.stage``); the inputs are
+      the company's customer-base model, fitted once on them and stored, and
+      the run's analysed day and horizon; the shards predict from them and
+      write the analytics; the last job removes the rows of the customers who
+      left and the staged figures.
 
     Progress is read from the jobs and the rows written since the run
     started."""
@@ -277,9 +279,10 @@ class RelationshipJobRun(models.Model):
         return self.env._("Run finished.")
 
     def _job_analytics_prepare(self):
-        """Job: the company's customer-base model fitted once on every
-        customer and stored, with what the shards predict with (under the
-        company's analytics lock: the fit record is the company's)."""
+        """Job: every customer's figures read once and staged, the company's
+        customer-base model fitted once on them and stored, with what the
+        shards predict with (under the company's analytics lock: the fit
+        record and the staged figures are the company's)."""
         self.ensure_one()
         company = self.company_id
         Analytics = self.env["relationship.analytics"].with_company(company)

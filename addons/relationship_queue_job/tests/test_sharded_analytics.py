@@ -5,6 +5,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.sql_db import connection_info_for
 from odoo.tests import tagged
 
@@ -257,6 +258,69 @@ class TestShardedAnalytics(QueueJobCommon):
             self._perform(finish)
 
         self.assertEqual(self._results(run_with_a_failure), single)
+
+    # ---- The staged figures ----
+
+    def _staged_partners(self):
+        Stage = self.env["relationship.analytics.stage"]
+        return set(
+            Stage.search([("company_id", "=", self.env.company.id)]).partner_id.ids
+        )
+
+    def test_shards_write_what_the_first_step_read_and_the_last_step_clears_it(self):
+        run, (prepare, shards, finish) = self._enqueue()
+        self._perform(prepare)
+        analysed = {c.id for c in self.customers - self.departing}
+        self.assertEqual(self._staged_partners(), analysed)
+        # A document after the first step: the shards predict from what it
+        # read (the fit's own figures), not from the documents again.
+        first = self.customers[0]
+        before = self.Analytics.search([("partner_id", "=", first.id)]).order_count
+        self._histories({"Sharded Late Buyer": [1]})
+        self.env["sale.order"].search([("partner_id", "=", first.id)], limit=1).copy()
+        self.env["sale.order"].search(
+            [("partner_id", "=", first.id), ("state", "=", "draft")]
+        ).action_confirm()
+        self.env.flush_all()
+        for job in shards:
+            self._perform(job)
+
+        row = self.Analytics.search([("partner_id", "=", first.id)])
+        written = self.Analytics.search(
+            [("date_computed", ">=", run.inputs["now"])]
+        ).partner_id
+        self.assertEqual(set(written.ids), analysed)
+        self.assertEqual(row.order_count, before)
+        self._perform(finish)
+        self.assertFalse(self._staged_partners())
+
+    def test_a_shard_whose_staged_figures_are_gone_fails_and_writes_nothing(self):
+        run, (prepare, shards, finish) = self._enqueue()
+        self._perform(prepare)
+        self.env["relationship.analytics.stage"]._unstage(self.env.company)
+        values = self._analytics_values()
+
+        with self.assertRaisesRegex(UserError, "refresh the analytics again"):
+            self.Analytics._analytics_refresh_shard(
+                self.env.company, run.inputs, (SHARDS, 0)
+            )
+
+        self.env.invalidate_all()
+        self.assertEqual(self._analytics_values(), values)
+
+    def test_a_customer_opting_out_mid_run_leaves_the_staged_figures(self):
+        run, (prepare, shards, finish) = self._enqueue()
+        self._perform(prepare)
+        leaving = self.customers[2]
+        self.assertIn(leaving.id, self._staged_partners())
+
+        leaving.relationship_no_profiling = True
+        self.env.flush_all()
+        for job in (*shards, finish):
+            self._perform(job)
+
+        self.assertNotIn(leaving.id, self._staged_partners())
+        self.assertFalse(self.Analytics.search([("partner_id", "=", leaving.id)]))
 
     # ---- The departed, progress ----
 
