@@ -565,7 +565,7 @@ class RelationshipEngagement(models.Model):
         marked_only=False,
         create_new=False,
         commit=False,
-        batch_size=20000,
+        batch_size=100000,
     ):
         """Recompute the engagement of one company's customers.
 
@@ -578,9 +578,12 @@ class RelationshipEngagement(models.Model):
         the company holds its lock (see ``tools/batch_runner.py``).
 
         ``batch_size`` customers are scored and written per batch: each batch
-        reads the company's invoice and reconciliation lines once for its
-        customers (a scan whatever the batch's size), so fewer, larger
-        batches cost less (20,000: 1.87 s against 2.44 s with 5,000 at size M).
+        reads the company's documents, invoice and reconciliation lines once
+        for its customers (a scan whatever the batch's size), so the cost of
+        small batches grows with the square of the company (20,000: 1.87 s
+        against 2.44 s with 5,000 at size M; one batch of 96,961 at L: 4.2-4.6
+        s against 9.0-9.1 s in five of 20,000). A batch is one transaction:
+        100,000 customers write in about a second.
         """
         scope = Scope(
             partner_ids=tuple(partner_ids or ()),
