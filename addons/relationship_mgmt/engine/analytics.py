@@ -80,11 +80,16 @@ def _purchase_days(company_id, until, partner_ids=None):
     )
 
 
-# An order's untaxed amount and margin in company currency.
-_ORDER_AMOUNT = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)")
-_ORDER_MARGIN = SQL(
-    "COALESCE(so.margin, 0.0) / COALESCE(NULLIF(so.currency_rate, 0), 1)"
-)
+# The rate of an order ``so`` (company currency per order currency unit is
+# its inverse), and the order's untaxed amount and margin in company currency.
+_ORDER_RATE = SQL("COALESCE(NULLIF(so.currency_rate, 0), 1)")
+_ORDER_AMOUNT = SQL("so.amount_untaxed / %s", _ORDER_RATE)
+_ORDER_MARGIN = SQL("COALESCE(so.margin, 0.0) / %s", _ORDER_RATE)
+
+
+def _day_after(as_of):
+    """The first moment after the day ``as_of``: orders before it count."""
+    return datetime.combine(as_of + timedelta(days=1), time.min)
 
 
 def _confirmed_orders(company_id, until, partner_ids=None):
@@ -116,7 +121,7 @@ def order_rhythm(cr, company_id, as_of):
     M share a day); the customers who have such a day are read again per day
     (grouping every customer per day first cost 0.3 s at M, against 0.19 s
     for both reads)."""
-    until = datetime.combine(as_of + timedelta(days=1), time.min)
+    until = _day_after(as_of)
     cr.execute(
         SQL(
             """
@@ -194,18 +199,15 @@ def line_patterns(cr, company_id, as_of):
             """
             WITH c AS (
                 SELECT p.commercial_partner_id AS customer_id, pt.categ_id,
-                       SUM(sol.price_subtotal
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount,
+                       SUM(sol.price_subtotal / %(rate)s) AS amount,
                        SUM(sol.price_unit * sol.product_uom_qty * sol.discount / 100.0
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS discount
+                           / %(rate)s) AS discount
                   FROM sale_order_line sol
                   JOIN sale_order so ON so.id = sol.order_id
                   JOIN res_partner p ON p.id = so.partner_id
                   JOIN product_product pp ON pp.id = sol.product_id
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                 WHERE so.company_id = %(company_id)s
-                   AND so.state = 'sale'
-                   AND so.date_order < %(until)s
+                 WHERE %(orders)s
                    AND sol.display_type IS NULL
                  GROUP BY 1, 2
             )
@@ -214,8 +216,8 @@ def line_patterns(cr, company_id, as_of):
               FROM c
              ORDER BY customer_id, amount DESC, categ_id
             """,
-            company_id=company_id,
-            until=datetime.combine(as_of + timedelta(days=1), time.min),
+            rate=_ORDER_RATE,
+            orders=_confirmed_orders(company_id, _day_after(as_of)),
         )
     )
     return {
@@ -466,9 +468,7 @@ def validation_histories(cr, company_id, cutoff, as_of):
             HAVING MIN(d.day) <= %(cutoff)s
             """,
             cutoff=cutoff,
-            days=_purchase_days(
-                company_id, datetime.combine(as_of + timedelta(days=1), time.min)
-            ),
+            days=_purchase_days(company_id, _day_after(as_of)),
         )
     )
     return {row[0]: row[1:] for row in cr.fetchall()}

@@ -167,6 +167,7 @@ class RelationshipAnalyticsStage(models.Model):
             readings["engagement"][pid] = (staged["score_trend"], staged["rfm_segment"])
         return readings
 
+    @api.model
     def _has_run(self, company, date_run):
         self.env.cr.execute(
             SQL(
@@ -190,21 +191,17 @@ class RelationshipAnalyticsStage(models.Model):
 
 
 def _staged_row(readings, pid):
-    """The load row of customer ``pid`` of ``readings``."""
+    """The load row of customer ``pid`` of ``readings``: ``STAGED_COLUMNS``'
+    values (NULL where nothing was read)."""
     rhythm = readings["rhythms"].get(pid) or {}
-    lines = readings["lines"].get(pid) or {}
-    invoiced = readings["invoiced"].get(pid) or {}
     trend, segment = readings["engagement"].get(pid, (None, None))
-    months = rhythm.get("month_counts")
-    return (
-        pid,
-        *(rhythm.get(name) for name in RHYTHM[:-1]),
-        ",".join(map(str, months)) if months else None,
-        lines.get("categ_id"),
-        lines.get("discount"),
-        invoiced.get("revenue"),
-        invoiced.get("refunds"),
-        invoiced.get("order_refunds"),
-        trend,
-        segment,
-    )
+    values = {
+        **rhythm,
+        **(readings["lines"].get(pid) or {}),
+        **(readings["invoiced"].get(pid) or {}),
+        "score_trend": trend,
+        "rfm_segment": segment,
+    }
+    if rhythm:
+        values["month_counts"] = ",".join(map(str, rhythm["month_counts"]))
+    return (pid, *(values.get(name) for name in STAGED_COLUMNS))
