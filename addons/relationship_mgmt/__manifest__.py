@@ -2,7 +2,7 @@
     "name": "Relationship Management",
     "summary": "Customer engagement scoring, analytics and post-sale relationship "
     "management built from the ERP's own orders, invoices and payments",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/Relationships",
     "website": "https://github.com/relationship-erp/odoo-relationships",
     "author": "Relationship ERP contributors",

@@ -117,13 +117,29 @@ def partner_filter(column, partner_ids, shard=None):
     return SQL("%s = ANY(%s::int[])", SQL(column), array_literal(partner_ids))
 
 
+def signals_population():
+    """The customers of ``SIGNALS_TABLE``, as ``population()``'s rows."""
+    return SQL(
+        "SELECT partner_id AS customer_id FROM %s", SQL.identifier(SIGNALS_TABLE)
+    )
+
+
+def count_new(cr):
+    """How many customers of ``SIGNALS_TABLE`` have no history."""
+    cr.execute(
+        SQL(
+            "SELECT COUNT(*) FILTER (WHERE NOT has_history) FROM %s",
+            SQL.identifier(SIGNALS_TABLE),
+        )
+    )
+    return cr.fetchone()[0]
+
+
 def window_start(today, window_days):
     return today - timedelta(days=window_days)
 
 
-def load_document_signals(
-    cr, company_id, partner_ids, date_from, since=None, shard=None
-):
+def load_document_signals(cr, company_id, partner_ids, date_from, since=None):
     """Fill the temporary table ``SIGNALS_TABLE`` with one row per customer to
     score: whether it has history, its last confirmed order, the day of its
     last purchase (order, else invoice), its confirmed orders in the window and
@@ -134,8 +150,7 @@ def load_document_signals(
     and cancelled orders make a customer without history), except the
     companies' own partners, those who asked not to be profiled and, when
     ``since`` is given, those whose row was written since then (an interrupted
-    full run resumes), and, with ``shard``, those of the shard only (see
-    ``partner_filter()``). Else exactly ``partner_ids``, with or without
+    full run resumes). Else exactly ``partner_ids``, with or without
     documents. One statement.
     """
     orders = SQL(
@@ -153,7 +168,7 @@ def load_document_signals(
          GROUP BY p.commercial_partner_id
         """,
         company_id=company_id,
-        partner_filter=partner_filter("p.commercial_partner_id", partner_ids, shard),
+        partner_filter=partner_filter("p.commercial_partner_id", partner_ids),
         datetime_from=datetime.combine(date_from, time.min),
     )
     invoices = SQL(
@@ -175,7 +190,7 @@ def load_document_signals(
          GROUP BY am.commercial_partner_id
         """,
         company_id=company_id,
-        partner_filter=partner_filter("am.commercial_partner_id", partner_ids, shard),
+        partner_filter=partner_filter("am.commercial_partner_id", partner_ids),
         date_from=date_from,
     )
     # Plain subqueries, not CTEs: the planner then knows each has one row per
@@ -190,18 +205,13 @@ def load_document_signals(
             %(profiled)s
             AND %(partner)s NOT IN (
                 SELECT partner_id FROM relationship_engagement
-                 WHERE company_id = %(company_id)s AND %(written)s AND %(shard)s
+                 WHERE company_id = %(company_id)s AND %(written)s
             )
             """,
             partner=partner,
             profiled=is_profiled(partner, customers=True),
             company_id=company_id,
             written=SQL("FALSE") if since is None else SQL("date_raw >= %s", since),
-            # The shard's own rows only: a small set, hashed once (an
-            # anti-join planned on a stale estimate of one written row
-            # scanned the other shards' rows once per customer: 20 s a
-            # shard at L).
-            shard=partner_filter("partner_id", None, shard),
         )
     else:
         partner = SQL("c.partner_id")
@@ -247,6 +257,144 @@ def load_document_signals(
         )
     )
     return [row[0] for row in cr.fetchall()]
+
+
+# The columns of a staged customer (``stage_signals()``): the signals table's,
+# the payments' (``payment_signals()``) and the hooks' values, in that order.
+STAGED_SIGNALS = (
+    "has_history",
+    "last_order_date",
+    "last_purchase_date",
+    "order_count",
+    "revenue",
+)
+STAGED_PAYMENTS = ("due_count", "on_time_count", "avg_days_late", "overdue_amount")
+STAGED_HOOKS = ("interaction_count", "satisfaction_value", "open_dispute_count")
+
+
+def _hooks(partner_ids, options):
+    """The hooks' values of ``partner_ids`` as a set of rows ``h``
+    (``partner_id, interactions, satisfaction, disputes``)."""
+    interactions = options["interactions"]
+    satisfaction = options["satisfaction"]
+    disputes = options["disputes"]
+    return SQL(
+        "unnest(%s::int[], %s::int[], %s::float8[], %s::int[]) "
+        "AS h(partner_id, interactions, satisfaction, disputes)",
+        array_literal(partner_ids),
+        array_literal(interactions.get(pid) for pid in partner_ids),
+        array_literal(satisfaction.get(pid) for pid in partner_ids),
+        array_literal(
+            None if disputes is None else disputes.get(pid) for pid in partner_ids
+        ),
+    )
+
+
+def stage_signals(cr, table, company_id, date_run, partner_ids, run, options):
+    """Copy the rows of ``SIGNALS_TABLE`` (``partner_ids``, the whole
+    population of a full run) into the stage ``table`` for the run started
+    at ``date_run``, with each customer's payments (one pass over the
+    company's invoices, as a run in one batch reads them) and the hooks'
+    values of ``options``. One statement; the shards read them back with
+    ``load_staged_signals()``."""
+    ident = SQL.identifier
+    columns = (*STAGED_SIGNALS, *STAGED_PAYMENTS, *STAGED_HOOKS)
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO %(table)s (company_id, date_run, partner_id, %(columns)s)
+            SELECT %(company_id)s, %(date_run)s, s.partner_id, %(signals)s,
+                   %(payments)s, h.interactions, h.satisfaction, h.disputes
+              FROM %(signals_table)s s
+              LEFT JOIN (%(payment_rows)s) p ON p.partner_id = s.partner_id
+              LEFT JOIN %(hooks)s ON h.partner_id = s.partner_id
+            """,
+            table=ident(table),
+            columns=SQL(", ").join(ident(column) for column in columns),
+            company_id=company_id,
+            date_run=date_run,
+            signals=SQL(", ").join(SQL("s.%s", ident(c)) for c in STAGED_SIGNALS),
+            payments=SQL(", ").join(SQL("p.%s", ident(c)) for c in STAGED_PAYMENTS),
+            signals_table=ident(SIGNALS_TABLE),
+            payment_rows=payment_signals(
+                company_id,
+                None,
+                run["date_from"],
+                run["today"],
+                options["excluded_move_ids"],
+            ),
+            hooks=_hooks(partner_ids, options),
+        )
+    )
+
+
+def load_staged_signals(cr, table, company_id, date_run, since, shard):
+    """Fill ``SIGNALS_TABLE`` from the stage ``table`` (``stage_signals()``):
+    the customers of ``shard`` ``(count, index)`` staged for the run started
+    at ``date_run``, but those whose engagement row was written since
+    ``since`` (a shard run again scores nobody twice). The table then holds
+    the staged payments as well (``staged_payments()`` reads them). Returns
+    ``(partner ids, hooks)``, the hooks as the options'
+    ``{"interactions": {partner_id: value}, ...}`` (``disputes`` None when
+    the run did not track them)."""
+    ident = SQL.identifier
+    columns = (*STAGED_SIGNALS, *STAGED_PAYMENTS, *STAGED_HOOKS)
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", ident(SIGNALS_TABLE)))
+    cr.execute(
+        SQL(
+            """
+            CREATE TEMPORARY TABLE %(signals_table)s ON COMMIT DROP AS
+            SELECT partner_id, %(columns)s
+              FROM %(table)s
+             WHERE company_id = %(company_id)s AND date_run = %(date_run)s
+               AND %(shard)s
+               -- The shard's own written rows only: a small set, hashed
+               -- once (an anti-join planned on a stale estimate of one
+               -- written row scanned the other shards' rows once per
+               -- customer: 20 s a shard at L).
+               AND partner_id NOT IN (
+                   SELECT partner_id FROM relationship_engagement
+                    WHERE company_id = %(company_id)s AND date_raw >= %(since)s
+                      AND %(shard)s
+               )
+            """,
+            signals_table=ident(SIGNALS_TABLE),
+            columns=SQL(", ").join(ident(column) for column in columns),
+            table=ident(table),
+            company_id=company_id,
+            date_run=date_run,
+            since=since,
+            shard=partner_filter("partner_id", None, shard),
+        )
+    )
+    cr.execute(SQL("CREATE INDEX ON %s (partner_id)", ident(SIGNALS_TABLE)))
+    cr.execute(SQL("ANALYZE %s", ident(SIGNALS_TABLE)))
+    cr.execute(
+        SQL(
+            "SELECT partner_id, %s FROM %s ORDER BY partner_id",
+            SQL(", ").join(ident(column) for column in STAGED_HOOKS),
+            ident(SIGNALS_TABLE),
+        )
+    )
+    rows = cr.fetchall()
+    hooks = {
+        "interactions": {pid: value for pid, value, __, __ in rows if value},
+        "satisfaction": {
+            pid: value for pid, __, value, __ in rows if value is not None
+        },
+        "disputes": {pid: value for pid, __, __, value in rows if value},
+    }
+    return [row[0] for row in rows], hooks
+
+
+def staged_payments():
+    """The payments of the customers loaded by ``load_staged_signals()``, as
+    ``payment_signals()`` returns them."""
+    return SQL(
+        "SELECT partner_id, %s FROM %s",
+        SQL(", ").join(SQL.identifier(column) for column in STAGED_PAYMENTS),
+        SQL.identifier(SIGNALS_TABLE),
+    )
 
 
 def payment_signals(company_id, partner_ids, date_from, today, excluded_move_ids=()):
@@ -565,11 +713,10 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
     :param options: ``weights``, ``bounds`` (see ``tier_of()``), ``cuts``,
         ``excluded_move_ids``, ``interactions``, ``satisfaction`` and
         ``disputes`` (``{partner_id: value}``, disputes None when not tracked)
-        and ``payment_partner_ids`` (None: the company's whole population)
+        and either ``payments`` (a query of the customers' payment rows,
+        ``staged_payments()``) or ``payment_partner_ids`` (whose invoices
+        ``payment_signals()`` reads; None: the company's whole population)
     """
-    interactions = options["interactions"]
-    satisfaction = options["satisfaction"]
-    disputes = options["disputes"]
     ranked = {
         name: percentile_component(
             SQL.identifier(column),
@@ -598,11 +745,8 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
             """
             CREATE TEMPORARY TABLE %(scored)s ON COMMIT DROP AS
             WITH payments AS (%(payments)s),
-            hooks AS (
-                SELECT * FROM unnest(%(ids)s::int[], %(interactions)s::int[],
-                                     %(satisfaction)s::float8[], %(disputes)s::int[])
-                       AS h(partner_id, interactions, satisfaction, disputes)
-            ), raw AS (
+            hooks AS (SELECT * FROM %(hooks)s),
+            raw AS (
                 SELECT s.partner_id, s.has_history, s.last_order_date,
                        %(days_since_last_order)s AS days_since_last_order,
                        %(order_count)s AS order_count,
@@ -646,20 +790,16 @@ def score_signals(cr, company_id, partner_ids, date_from, today, options):
             """,
             scored=SQL.identifier(SCORED_TABLE),
             signals=SQL.identifier(SIGNALS_TABLE),
-            payments=payment_signals(
+            payments=options.get("payments")
+            or payment_signals(
                 company_id,
                 options["payment_partner_ids"],
                 date_from,
                 today,
                 options["excluded_move_ids"],
             ),
-            ids=array_literal(partner_ids),
-            interactions=array_literal(interactions.get(pid) for pid in partner_ids),
-            satisfaction=array_literal(satisfaction.get(pid) for pid in partner_ids),
-            disputes=array_literal(
-                None if disputes is None else disputes.get(pid) for pid in partner_ids
-            ),
-            disputes_tracked=disputes is not None,
+            hooks=_hooks(partner_ids, options),
+            disputes_tracked=options["disputes"] is not None,
             **signals_columns,
             cuts=SQL(", ").join(
                 SQL(

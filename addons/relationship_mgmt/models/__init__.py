@@ -3,6 +3,7 @@ from . import res_company
 from . import res_config_settings
 from . import relationship_engagement
 from . import relationship_engagement_snapshot
+from . import relationship_engagement_stage
 from . import relationship_analytics
 from . import relationship_analytics_fit
 from . import relationship_analytics_stage

@@ -6,7 +6,7 @@ import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
 from odoo.tools.sql import create_index
 
@@ -661,7 +661,11 @@ class RelationshipEngagement(models.Model):
             counts = self._engagement_score_and_write(company, target, steps, run)
         if scope.full:
             self._engagement_reset_departed(
-                company, since, scored=steps.get("signals_hold_all", False)
+                company,
+                since,
+                population=engine.signals_population()
+                if steps.get("signals_hold_all")
+                else None,
             )
             company.sudo().engagement_run_started_at = False  # sudo: run state
             company.flush_recordset(["engagement_run_started_at"])
@@ -673,9 +677,13 @@ class RelationshipEngagement(models.Model):
     @api.model
     def _engagement_run_inputs(self, company):
         """The first step of a full run of ``company`` split in shards: the
-        run's dates and the company-wide percentile cut points every shard
-        scores with, as a JSON-serialisable dict (with the counts of
-        customers to score and of new ones)."""
+        signals of every customer read once, as a run in one batch reads
+        them, and staged for the shards (``relationship.engagement.stage``:
+        each shard then scores its own customers' staged rows instead of
+        reading the company's documents again); and the run's dates and the
+        company-wide percentile cut points every shard scores with, as a
+        JSON-serialisable dict (with the counts of customers to score and of
+        new ones)."""
         now = fields.Datetime.now()
         today = fields.Date.context_today(self.with_company(company))
         run = {
@@ -686,12 +694,32 @@ class RelationshipEngagement(models.Model):
             "pool_filter": SQL("FALSE"),
         }
         partner_ids, options, new = self._engagement_inputs(company, None, run)
+        Stage = self.env["relationship.engagement.stage"]
+        if partner_ids:
+            Stage._stage(company, now, partner_ids, options, run)
+            # The staged signals hold what the marked customers changed until
+            # now; the shards keep the marks set after this (see
+            # ``_engagement_score_shard``).
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE relationship_engagement e SET needs_recompute = FALSE "
+                    "  FROM %s s "
+                    " WHERE e.company_id = %s AND e.needs_recompute "
+                    "   AND e.partner_id = s.partner_id",
+                    SQL.identifier(engine.SIGNALS_TABLE),
+                    company.id,
+                )
+            )
+            self.invalidate_model(["needs_recompute"])
+        else:
+            Stage._unstage(company)
         engine.drop_tables(self.env.cr)
         return {
             "now": fields.Datetime.to_string(now),
             "today": fields.Date.to_string(today),
             "date_from": fields.Date.to_string(run["date_from"]),
             "cuts": options["cuts"] if options else None,
+            "disputes_tracked": bool(options) and options["disputes"] is not None,
             "computed": len(partner_ids),
             "new": new,
         }
@@ -699,9 +727,13 @@ class RelationshipEngagement(models.Model):
     @api.model
     def _engagement_score_shard(self, company, inputs, shard):
         """Score and write shard ``(count, index)`` of a full run with its
-        ``inputs`` (``_engagement_run_inputs()``): the shard's customers not
-        written since the run started, so a shard run again (a retry, a job
-        executed twice) scores nobody twice. Returns the counts."""
+        ``inputs`` (``_engagement_run_inputs()``), from the signals the first
+        step staged: the shard's customers not written since the run
+        started, so a shard run again (a retry, a job executed twice) scores
+        nobody twice. The recompute marks are kept: the first step cleared
+        those its signals cover, the ones left were set by a document or an
+        interaction after it (the incremental run scores them again).
+        Returns the counts."""
         now = fields.Datetime.to_datetime(inputs["now"])
         run = {
             "now": now,
@@ -710,7 +742,9 @@ class RelationshipEngagement(models.Model):
             "since": now,
             "pool_filter": SQL("FALSE"),
             "cuts": inputs["cuts"],
+            "disputes_tracked": inputs.get("disputes_tracked", False),
             "shard": tuple(shard),
+            "keep_marks": True,
         }
         batch_run = batch_runner.CompanyRun(
             self.env, "engagement", company, batch_runner.BatchOptions()
@@ -729,11 +763,19 @@ class RelationshipEngagement(models.Model):
 
     @api.model
     def _engagement_finish_run(self, company, inputs):
-        """The last step of a full run in shards: the customers it did not
-        write (no document left in the company) become New, and old snapshots
-        are purged."""
+        """The last step of a full run in shards: the customers outside the
+        population its first step staged (no document left in the company)
+        become New, the staged signals are removed, and old snapshots are
+        purged. When the staged rows are gone (a later run replaced them),
+        the population is read from the documents."""
         self.env.flush_all()
-        self._engagement_reset_departed(company, None)
+        Stage = self.env["relationship.engagement.stage"]
+        date_run = fields.Datetime.to_datetime(inputs["now"])
+        population = None
+        if Stage._has_run(company, date_run) or not inputs["computed"]:
+            population = Stage._staged_population(company, date_run)
+        self._engagement_reset_departed(company, None, population=population)
+        Stage._unstage(company)
         self._purge_snapshots(company)
         self.env.invalidate_all()
 
@@ -749,13 +791,10 @@ class RelationshipEngagement(models.Model):
         history)``."""
         cr = self.env.cr
         bulk.disable_jit(cr)
+        if "shard" in run:
+            return self._engagement_staged_inputs(company, run)
         partner_ids = engine.load_document_signals(
-            cr,
-            company.id,
-            target,
-            run["date_from"],
-            since=run["since"],
-            shard=run.get("shard"),
+            cr, company.id, target, run["date_from"], since=run["since"]
         )
         if not partner_ids:
             return [], None, 0
@@ -782,13 +821,38 @@ class RelationshipEngagement(models.Model):
             options["cuts"] = engine.ranking_cuts(
                 cr, company.id, partner_ids, run["today"], options
             )
-        cr.execute(
-            SQL(
-                "SELECT COUNT(*) FILTER (WHERE NOT has_history) FROM %s",
-                SQL.identifier(engine.SIGNALS_TABLE),
-            )
+        return partner_ids, options, engine.count_new(cr)
+
+    def _engagement_staged_inputs(self, company, run):
+        """``_engagement_inputs()`` of the shard ``run["shard"]`` of a full
+        run in shards: its customers' signals, payments and hooks' values as
+        the run's first step staged them, scored on the run's cut points."""
+        loaded = self.env["relationship.engagement.stage"]._load_staged(
+            company, run["now"], run["since"], run["shard"]
         )
-        return partner_ids, options, cr.fetchone()[0]
+        if loaded is None:
+            raise UserError(
+                self.env._(
+                    "The signals the first step of this engagement recompute of "
+                    "%(company)s staged are gone (the run finished, or a later "
+                    "recompute replaced them): recompute the engagement again.",
+                    company=company.name,
+                )
+            )
+        partner_ids, hooks = loaded
+        if not partner_ids:
+            return [], None, 0
+        if not run["disputes_tracked"]:
+            hooks["disputes"] = None
+        options = {
+            "weights": company._get_engagement_weights(),
+            "bounds": company._get_engagement_tier_bounds(),
+            **hooks,
+            "payments": engine.staged_payments(),
+            "pool_filter": run["pool_filter"],
+            "cuts": run["cuts"],
+        }
+        return partner_ids, options, engine.count_new(self.env.cr)
 
     def _engagement_score_and_write(self, company, target, run, batch_run):
         """Read the signals of ``target`` and the ranking cut points
@@ -858,7 +922,11 @@ class RelationshipEngagement(models.Model):
             try:
                 self._engagement_score_batch(company, chunk, options, run, loaded)
                 return self._engagement_write_batch(
-                    company, first, last, run, keep_marks=attempt > 0
+                    company,
+                    first,
+                    last,
+                    run,
+                    keep_marks=attempt > 0 or run.get("keep_marks", False),
                 )
             except psycopg2.errors.SerializationFailure:
                 if not batch_run.options.commit or attempt == WRITE_ATTEMPTS - 1:
@@ -977,7 +1045,7 @@ class RelationshipEngagement(models.Model):
         self.env["relationship.engagement.snapshot"].invalidate_model()
         return changed
 
-    def _engagement_reset_departed(self, company, since, scored=False):
+    def _engagement_reset_departed(self, company, since, population=None):
         """After a full run, the scored customers outside its population (no
         document left in the company: deleted or moved away) become New again
         instead of keeping an old score, and the New rows outside it (marked
@@ -985,11 +1053,12 @@ class RelationshipEngagement(models.Model):
         documents) are cleared of their mark: no longer picked by every
         incremental run for a recompute that has nothing to score. The
         population is read again from the documents (no temporary table
-        outlives the run's batches), or, with ``scored``, taken from the
-        signals table the run's only batch was scored from (in the same
-        transaction, it holds the whole population); when the run resumed
-        one started at ``since``, the rows written since then are kept as
-        well."""
+        outlives the run's batches), or given as ``population`` (SQL of
+        ``customer_id`` rows: the signals table the run's only batch was
+        scored from, which in the same transaction holds the whole
+        population, or the customers a run in shards staged); when the run
+        resumed one started at ``since``, the rows written since then are
+        kept as well."""
         score_columns = [
             "score",
             "score_previous",
@@ -1023,12 +1092,7 @@ class RelationshipEngagement(models.Model):
              RETURNING old.partner_id, old.id, old.tier, e.tier
                 """,
                 company=company.id,
-                population=SQL(
-                    "SELECT partner_id AS customer_id FROM %s",
-                    SQL.identifier(engine.SIGNALS_TABLE),
-                )
-                if scored
-                else engine.population(company.id),
+                population=population or engine.population(company.id),
                 not_written=SQL("TRUE")
                 if since is None
                 else SQL("(e.date_raw IS NULL OR e.date_raw < %s)", since),

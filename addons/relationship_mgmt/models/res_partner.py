@@ -201,6 +201,7 @@ class ResPartner(models.Model):
         # whoever records it (they may not read the other companies' rows).
         for model in (
             "relationship.engagement.snapshot",
+            "relationship.engagement.stage",
             "relationship.engagement",
             "relationship.analytics",
             "relationship.analytics.stage",

@@ -39,6 +39,7 @@ MATRIX = {
     "relationship.analytics": {USER: "r", MANAGER: "ru"},
     "relationship.analytics.fit": {USER: "r", MANAGER: "rwcu"},
     "relationship.analytics.stage": {MANAGER: "r"},
+    "relationship.engagement.stage": {MANAGER: "r"},
     "relationship.forecast.report": {USER: "r", MANAGER: "r"},
     "relationship.customer.month.report": {USER: "r", MANAGER: "r"},
     "relationship.conversion.report": {USER: "r", MANAGER: "r"},
@@ -267,6 +268,16 @@ class TestAccessMatrix(AccessMatrixMixin, RelationshipCommon):
             .sudo()
             .create({"company_id": company.id, "model_kind": "rule"}),
             "relationship.analytics.stage": env["relationship.analytics.stage"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "partner_id": cls.customer.id,
+                    "date_run": fields.Datetime.now(),
+                    "order_count": 1,
+                }
+            ),
+            "relationship.engagement.stage": env["relationship.engagement.stage"]
             .sudo()
             .create(
                 {

@@ -1,6 +1,7 @@
 import psycopg2
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.relationship_mgmt.tests.common import TODAY
@@ -33,6 +34,13 @@ class TestShardedRun(QueueJobCommon):
                 cls._pay(invoice, 10 + 5 * index)
             elif index % 3 == 1:
                 cls._pay(invoice, 5 * index - 20 if 5 * index > 20 else 1)
+        # The hooks' values travel through the staged signals as well.
+        cls.env["relationship.interaction"].create(
+            {"partner_id": cls.customers[1].id, "name": "Call", "channel": "phone"}
+        )
+        cls.env["relationship.satisfaction"].create(
+            {"partner_id": cls.customers[2].id, "kind": "csat", "value": 2}
+        )
         cls.env.flush_all()
         # Yesterday's scores: today's run changes tiers and writes trends.
         with freeze_time(TODAY.replace(day=TODAY.day - 1)):
@@ -93,6 +101,91 @@ class TestShardedRun(QueueJobCommon):
         self.assertIn("new", {row["tier"] for row in single[0].values()})
         self.assertGreater(len({row["score"] for row in single[0].values()}), 5)
 
+    def test_sharded_run_scores_the_hooks_values(self):
+        sharded = self._results(self._sharded)[0]
+
+        self.assertTrue(sharded[self.customers[1].id]["interaction_count"])
+        self.assertTrue(sharded[self.customers[2].id]["satisfaction_value"])
+
+    # ---- The staged signals ----
+
+    def _staged(self):
+        Stage = self.env["relationship.engagement.stage"]
+        return {
+            row.partner_id.id: row
+            for row in Stage.search([("company_id", "=", self.env.company.id)])
+        }
+
+    def _graph(self, shards=3):
+        self._set_shards(shards)
+        jobs, __ = self.Run._enqueue_engagement(self.env.company)
+        run = self.Run.search([("company_id", "=", self.env.company.id)], limit=1)
+        return run, self._steps(job.uuid for job in jobs)
+
+    def test_shards_score_what_the_first_step_read_and_the_last_step_clears_it(self):
+        run, (prepare, shards, finish) = self._graph()
+        self._perform(prepare)
+        staged = self._staged()
+        self.assertEqual(set(staged), set(self.customers.ids))
+        buyer = self.customers[3]
+        counted = staged[buyer.id].order_count
+        self.assertTrue(counted)
+        self.assertFalse(self._engagement(buyer).needs_recompute)
+        # An order after the first step: the shards score what it read, and
+        # the customer stays marked for the incremental run.
+        self._order(buyer, 1, 900.0)
+        self.env.flush_all()
+        self.assertTrue(self._engagement(buyer).needs_recompute)
+        for job in shards:
+            self._perform(job)
+
+        row = self._engagement(buyer)
+        self.assertEqual(row.order_count, counted)
+        self.assertTrue(row.needs_recompute)
+        self.assertFalse(self._engagement(self.customers[4]).needs_recompute)
+        self._perform(finish)
+        self.assertFalse(self._staged())
+        self.Engagement._recompute_company(self.env.company, marked_only=True)
+        self.assertEqual(self._engagement(buyer).order_count, counted + 1)
+
+    def test_a_shard_whose_staged_signals_are_gone_fails_and_writes_nothing(self):
+        run, (prepare, shards, finish) = self._graph()
+        self._perform(prepare)
+        self.env["relationship.engagement.stage"]._unstage(self.env.company)
+        values = self._engagement_values()
+
+        with self.assertRaisesRegex(UserError, "recompute the engagement again"):
+            self.Engagement._engagement_score_shard(
+                self.env.company, run.inputs, (3, 0)
+            )
+
+        self.env.invalidate_all()
+        self.assertEqual(self._engagement_values(), values)
+
+    def test_the_finish_without_staged_signals_keeps_the_scored_customers(self):
+        run, (prepare, shards, finish) = self._graph()
+        for job in (prepare, *shards):
+            self._perform(job)
+        self.env["relationship.engagement.stage"]._unstage(self.env.company)
+        self._perform(finish)
+
+        tiers = {row["tier"] for row in self._engagement_values().values()}
+        self.assertGreater(len(tiers - {"new"}), 1)
+
+    def test_a_customer_opting_out_mid_run_leaves_the_staged_signals(self):
+        run, (prepare, shards, finish) = self._graph()
+        self._perform(prepare)
+        leaving = self.customers[2]
+        self.assertIn(leaving.id, self._staged())
+
+        leaving.relationship_no_profiling = True
+        self.env.flush_all()
+        for job in (*shards, finish):
+            self._perform(job)
+
+        self.assertNotIn(leaving.id, self._staged())
+        self.assertFalse(self.Engagement.search([("partner_id", "=", leaving.id)]))
+
     def test_sharded_run_reports_progress(self):
         self._set_shards(2)
         jobs, __ = self.Run._enqueue_engagement(self.env.company)
@@ -144,7 +237,6 @@ class TestShardedRun(QueueJobCommon):
             self._perform(shards[1])
             finish.invalidate_recordset()
             self.assertEqual(finish.state, "pending")
-            self._perform(finish)
             # Run twice (a second runner, a requeued job): nobody scored twice.
             self.assertEqual(
                 self.Engagement._engagement_score_shard(
@@ -152,5 +244,13 @@ class TestShardedRun(QueueJobCommon):
                 ),
                 {"computed": 0, "new": 0},
             )
+            self._perform(finish)
+            # After the summary the staged signals are gone: a shard requeued
+            # then writes nothing and says so.
+            with self.assertRaisesRegex(UserError, "the run finished"):
+                with self.env.cr.savepoint():
+                    self.Engagement._engagement_score_shard(
+                        self.env.company, run.inputs, (3, 1)
+                    )
 
         self.assertEqual(self._results(run_with_a_failure), single)
