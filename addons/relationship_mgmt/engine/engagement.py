@@ -328,7 +328,7 @@ def stage_signals(cr, table, company_id, date_run, partner_ids, run, options):
     )
 
 
-def load_staged_signals(cr, table, company_id, date_run, since, shard):
+def load_staged_signals(cr, table, company_id, date_run, since, shard, partners):
     """Fill ``SIGNALS_TABLE`` from the stage ``table`` (``stage_signals()``):
     the customers of ``shard`` ``(count, index)`` staged for the run started
     at ``date_run``, but those whose engagement row was written since
@@ -336,7 +336,8 @@ def load_staged_signals(cr, table, company_id, date_run, since, shard):
     the staged payments as well (``staged_payments()`` reads them). Returns
     ``(partner ids, hooks)``, the hooks as the options'
     ``{"interactions": {partner_id: value}, ...}`` (``disputes`` None when
-    the run did not track them)."""
+    the run did not track them). ``partners`` joins the stage ``stage`` to
+    the customers that still exist."""
     ident = SQL.identifier
     columns = (*STAGED_SIGNALS, *STAGED_PAYMENTS, *STAGED_HOOKS)
     cr.execute(SQL("DROP TABLE IF EXISTS %s", ident(SIGNALS_TABLE)))
@@ -344,22 +345,27 @@ def load_staged_signals(cr, table, company_id, date_run, since, shard):
         SQL(
             """
             CREATE TEMPORARY TABLE %(signals_table)s ON COMMIT DROP AS
-            SELECT partner_id, %(columns)s
-              FROM %(table)s
-             WHERE company_id = %(company_id)s AND date_run = %(date_run)s
-               AND %(shard)s
+            SELECT stage.partner_id, %(stage_columns)s
+              FROM %(table)s stage %(partners)s
+             WHERE stage.company_id = %(company_id)s
+               AND stage.date_run = %(date_run)s
+               AND %(stage_shard)s
                -- The shard's own written rows only: a small set, hashed
                -- once (an anti-join planned on a stale estimate of one
                -- written row scanned the other shards' rows once per
                -- customer: 20 s a shard at L).
-               AND partner_id NOT IN (
+               AND stage.partner_id NOT IN (
                    SELECT partner_id FROM relationship_engagement
                     WHERE company_id = %(company_id)s AND date_raw >= %(since)s
                       AND %(shard)s
                )
             """,
             signals_table=ident(SIGNALS_TABLE),
-            columns=SQL(", ").join(ident(column) for column in columns),
+            stage_columns=SQL(", ").join(
+                SQL("stage.%s", ident(column)) for column in columns
+            ),
+            partners=partners,
+            stage_shard=partner_filter("stage.partner_id", None, shard),
             table=ident(table),
             company_id=company_id,
             date_run=date_run,

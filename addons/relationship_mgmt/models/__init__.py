@@ -1,4 +1,5 @@
 from . import relationship_input_check
+from . import relationship_stage_mixin
 from . import res_company
 from . import res_config_settings
 from . import relationship_engagement

@@ -48,26 +48,14 @@ class RelationshipAnalyticsStage(models.Model):
     by the refresh's steps only (relationship_queue_job)."""
 
     _name = "relationship.analytics.stage"
+    _inherit = "relationship.stage.mixin"
     _description = "Customer Analytics Staged Readings"
+    _auto = False
     _log_access = False
-    _order = "id"
-    _rec_name = "partner_id"
 
-    company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
-    )
     date_run = fields.Datetime(
         string="Refresh Started",
-        required=True,
-        readonly=True,
         help="Start of the refresh whose first step read these figures.",
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        readonly=True,
-        ondelete="cascade",
     )
     order_count = fields.Integer(readonly=True)
     first_order_date = fields.Date(readonly=True)
@@ -83,9 +71,7 @@ class RelationshipAnalyticsStage(models.Model):
         readonly=True,
         help="Purchase days in January to December, comma-separated.",
     )
-    categ_id = fields.Many2one(
-        "product.category", string="Top Category", readonly=True, ondelete="set null"
-    )
+    categ_id = fields.Many2one("product.category", string="Top Category", readonly=True)
     discount = fields.Float(readonly=True)
     revenue = fields.Float(readonly=True)
     refunds = fields.Float(readonly=True)
@@ -117,16 +103,27 @@ class RelationshipAnalyticsStage(models.Model):
         refresh started at ``date_run``; None when that refresh staged
         nothing for the company (a later refresh replaced its rows)."""
         count, index = shard
-        names = SQL(", ").join(SQL.identifier(name) for name in STAGED_COLUMNS)
+        # A category deleted since the first step is no top category.
+        names = SQL(", ").join(
+            SQL("category.id")
+            if name == "categ_id"
+            else SQL("stage.%s", SQL.identifier(name))
+            for name in STAGED_COLUMNS
+        )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT partner_id, %(names)s FROM relationship_analytics_stage
-                 WHERE company_id = %(company)s AND date_run = %(date_run)s
-                   AND mod(partner_id, %(count)s) = %(index)s
-                 ORDER BY partner_id
+                SELECT stage.partner_id, %(names)s
+                  FROM relationship_analytics_stage stage %(partners)s
+                  LEFT JOIN product_category category
+                         ON category.id = stage.categ_id
+                 WHERE stage.company_id = %(company)s
+                   AND stage.date_run = %(date_run)s
+                   AND mod(stage.partner_id, %(count)s) = %(index)s
+                 ORDER BY stage.partner_id
                 """,
                 names=names,
+                partners=self._staged_partners("stage"),
                 company=company.id,
                 date_run=date_run,
                 count=count,
@@ -166,28 +163,6 @@ class RelationshipAnalyticsStage(models.Model):
                 }
             readings["engagement"][pid] = (staged["score_trend"], staged["rfm_segment"])
         return readings
-
-    @api.model
-    def _has_run(self, company, date_run):
-        self.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM relationship_analytics_stage "
-                "WHERE company_id = %s AND date_run = %s LIMIT 1",
-                company.id,
-                date_run,
-            )
-        )
-        return bool(self.env.cr.fetchone())
-
-    @api.model
-    def _unstage(self, company):
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM relationship_analytics_stage WHERE company_id = %s",
-                company.id,
-            )
-        )
-        self.invalidate_model()
 
 
 def _staged_row(readings, pid):

@@ -14,26 +14,14 @@ class RelationshipEngagementStage(models.Model):
     run's steps only (relationship_queue_job)."""
 
     _name = "relationship.engagement.stage"
+    _inherit = "relationship.stage.mixin"
     _description = "Engagement Staged Signals"
+    _auto = False
     _log_access = False
-    _order = "id"
-    _rec_name = "partner_id"
 
-    company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
-    )
     date_run = fields.Datetime(
         string="Recompute Started",
-        required=True,
-        readonly=True,
         help="Start of the recompute whose first step read these signals.",
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        readonly=True,
-        ondelete="cascade",
     )
     has_history = fields.Boolean(readonly=True)
     last_order_date = fields.Date(readonly=True)
@@ -68,23 +56,17 @@ class RelationshipEngagementStage(models.Model):
         ``(partner ids, hooks)`` or None when that recompute staged nothing
         for the company (a later run replaced its rows)."""
         loaded = engine.load_staged_signals(
-            self.env.cr, self._table, company.id, date_run, since, shard
+            self.env.cr,
+            self._table,
+            company.id,
+            date_run,
+            since,
+            shard,
+            self._staged_partners("stage"),
         )
         if not loaded[0] and not self._has_run(company, date_run):
             return None
         return loaded
-
-    @api.model
-    def _has_run(self, company, date_run):
-        self.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM %s WHERE company_id = %s AND date_run = %s LIMIT 1",
-                SQL.identifier(self._table),
-                company.id,
-                date_run,
-            )
-        )
-        return bool(self.env.cr.fetchone())
 
     @api.model
     def _staged_population(self, company, date_run):
@@ -92,20 +74,10 @@ class RelationshipEngagementStage(models.Model):
         as SQL of ``customer_id`` rows (the population its first step
         read)."""
         return SQL(
-            "SELECT partner_id AS customer_id FROM %s "
-            "WHERE company_id = %s AND date_run = %s",
+            "SELECT stage.partner_id AS customer_id FROM %s stage %s "
+            "WHERE stage.company_id = %s AND stage.date_run = %s",
             SQL.identifier(self._table),
+            self._staged_partners("stage"),
             company.id,
             date_run,
         )
-
-    @api.model
-    def _unstage(self, company):
-        self.env.cr.execute(
-            SQL(
-                "DELETE FROM %s WHERE company_id = %s",
-                SQL.identifier(self._table),
-                company.id,
-            )
-        )
-        self.invalidate_model()

@@ -172,6 +172,42 @@ class TestShardedRun(QueueJobCommon):
         tiers = {row["tier"] for row in self._engagement_values().values()}
         self.assertGreater(len(tiers - {"new"}), 1)
 
+    def test_a_staged_customer_gone_since_the_first_step_is_skipped(self):
+        # The stage has no foreign keys (see relationship.stage.mixin): a
+        # customer merged away after the first step stays staged.
+        run, (prepare, shards, finish) = self._graph(shards=1)
+        self._perform(prepare)
+        self.env.cr.execute("SELECT MAX(id) + 1000 FROM res_partner")
+        gone = self.env.cr.fetchone()[0]
+        self.env["relationship.engagement.stage"].sudo().create(
+            {
+                "company_id": self.env.company.id,
+                "date_run": run.inputs["now"],
+                "partner_id": gone,
+                "has_history": True,
+                "order_count": 3,
+            }
+        )
+        for job in (*shards, finish):
+            self._perform(job)
+
+        run.invalidate_recordset()
+        self.assertEqual(run.customers_done, len(self.customers))
+        self.assertFalse(self.Engagement.search([("partner_id", "=", gone)]))
+
+    def test_the_stages_are_unlogged_tables_without_foreign_keys(self):
+        for model in ("relationship.engagement.stage", "relationship.analytics.stage"):
+            self.env.cr.execute(
+                """
+                SELECT c.relpersistence,
+                       (SELECT COUNT(*) FROM pg_constraint k
+                         WHERE k.conrelid = c.oid AND k.contype = 'f')
+                  FROM pg_class c WHERE c.relname = %s
+                """,
+                [self.env[model]._table],
+            )
+            self.assertEqual(self.env.cr.fetchone(), ("u", 0), model)
+
     def test_a_customer_opting_out_mid_run_leaves_the_staged_signals(self):
         run, (prepare, shards, finish) = self._graph()
         self._perform(prepare)
