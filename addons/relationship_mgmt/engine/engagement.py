@@ -295,22 +295,29 @@ def stage_signals(cr, table, company_id, date_run, partner_ids, run, options):
     population of a full run) into the stage ``table`` for the run started
     at ``date_run``, with each customer's payments (one pass over the
     company's invoices, as a run in one batch reads them) and the hooks'
-    values of ``options``. One statement; the shards read them back with
-    ``load_staged_signals()``."""
+    values of ``options``. The shards read them back with
+    ``load_staged_signals()``.
+
+    The rows are computed into a temporary table first: PostgreSQL plans no
+    parallel workers for the SELECT of an INSERT, and the payments read scans
+    the company's invoice and reconciliation lines (11.6 s at size L in an
+    INSERT against 4-5 s with two workers, then 0.2 s to copy the rows)."""
     ident = SQL.identifier
     columns = (*STAGED_SIGNALS, *STAGED_PAYMENTS, *STAGED_HOOKS)
+    staging = ident("relationship_engagement_staging")
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", staging))
     cr.execute(
         SQL(
             """
-            INSERT INTO %(table)s (company_id, date_run, partner_id, %(columns)s)
-            SELECT %(company_id)s, %(date_run)s, s.partner_id, %(signals)s,
-                   %(payments)s, h.interactions, h.satisfaction, h.disputes
+            CREATE TEMPORARY TABLE %(staging)s ON COMMIT DROP AS
+            SELECT %(company_id)s AS company_id, %(date_run)s::timestamp AS date_run,
+                   s.partner_id, %(signals)s, %(payments)s,
+                   h.interactions, h.satisfaction, h.disputes
               FROM %(signals_table)s s
               LEFT JOIN (%(payment_rows)s) p ON p.partner_id = s.partner_id
               LEFT JOIN %(hooks)s ON h.partner_id = s.partner_id
             """,
-            table=ident(table),
-            columns=SQL(", ").join(ident(column) for column in columns),
+            staging=staging,
             company_id=company_id,
             date_run=date_run,
             signals=SQL(", ").join(SQL("s.%s", ident(c)) for c in STAGED_SIGNALS),
@@ -326,6 +333,15 @@ def stage_signals(cr, table, company_id, date_run, partner_ids, run, options):
             hooks=_hooks(partner_ids, options),
         )
     )
+    cr.execute(
+        SQL(
+            "INSERT INTO %s (company_id, date_run, partner_id, %s) SELECT * FROM %s",
+            ident(table),
+            SQL(", ").join(ident(column) for column in columns),
+            staging,
+        )
+    )
+    cr.execute(SQL("DROP TABLE %s", staging))
 
 
 def load_staged_signals(cr, table, company_id, date_run, since, shard, partners):
