@@ -10,6 +10,7 @@ customers of one shard (each prediction depends on the customer's own history
 and the fit alone); the rest is plain Python on the aggregated rows.
 """
 
+import functools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -675,10 +676,17 @@ def predict_customers(model, rhythms, as_of, horizon_days, forecast_months):
     }
 
 
+@functools.lru_cache(maxsize=4)
+def _days_after(as_of):
+    """The days 0 to ``MAX_WINDOW_DAYS`` + 1 after ``as_of``, by offset (a
+    refresh looks up three window days per customer, all after one day)."""
+    return [as_of + timedelta(days=offset) for offset in range(MAX_WINDOW_DAYS + 2)]
+
+
 def _window_day(as_of, days):
     if not math.isfinite(days) or days > MAX_WINDOW_DAYS:
         return None
-    return as_of + timedelta(days=max(1, math.ceil(days)))
+    return _days_after(as_of)[max(1, math.ceil(days))]
 
 
 def rule_forecast(next_date, gap, keep, as_of, months):

@@ -1,4 +1,3 @@
-import json
 import logging
 from operator import itemgetter
 
@@ -679,7 +678,9 @@ class RelationshipAnalytics(models.Model):
             )
             values["fit_id"] = inputs["fit_id"]
             if values["forecast_purchases"] is not None:
-                values["forecast_purchases"] = json.dumps(values["forecast_purchases"])
+                values["forecast_purchases"] = bulk.json_numbers(
+                    values["forecast_purchases"]
+                )
             rows.append((pid, segment, *stored(values)))
         return rows
 

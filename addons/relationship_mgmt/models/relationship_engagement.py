@@ -29,6 +29,8 @@ TIERS = [
 ENGAGEMENT_LOCK_KEY = batch_runner.LOCK_KEYS["engagement"]
 # Attempts at writing a batch of a committing run that meets concurrent updates.
 WRITE_ATTEMPTS = 5
+# Customers a full run scores and writes per batch (see _recompute_company).
+FULL_RUN_BATCH = 100000
 RAW_COLUMNS = (
     "last_order_date",
     "days_since_last_order",
@@ -565,7 +567,7 @@ class RelationshipEngagement(models.Model):
         marked_only=False,
         create_new=False,
         commit=False,
-        batch_size=100000,
+        batch_size=FULL_RUN_BATCH,
     ):
         """Recompute the engagement of one company's customers.
 
@@ -746,8 +748,13 @@ class RelationshipEngagement(models.Model):
             "shard": tuple(shard),
             "keep_marks": True,
         }
+        # A shard is one transaction (a job): its customers in one batch, as
+        # a full run scores them.
         batch_run = batch_runner.CompanyRun(
-            self.env, "engagement", company, batch_runner.BatchOptions()
+            self.env,
+            "engagement",
+            company,
+            batch_runner.BatchOptions(batch_size=FULL_RUN_BATCH),
         )
         self.env.flush_all()
         try:
