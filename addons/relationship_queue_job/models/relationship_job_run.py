@@ -3,6 +3,11 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.delay import chain, group
 from odoo.addons.queue_job.job import DONE, ENQUEUED, FAILED, PENDING, WAIT_DEPENDENCIES
+from odoo.addons.relationship_mgmt.models.relationship_engagement import (
+    FULL_RUN_BATCH,
+    Scope,
+)
+from odoo.addons.relationship_mgmt.tools import batch_runner
 from odoo.addons.relationship_mgmt.tools.texts import plural
 
 from ..tools import jobs
@@ -17,6 +22,7 @@ BATCHES = {
         "channel": "root.relationship.engagement",
         "table": ("relationship.engagement", "date_raw"),
         "jobs": ("_job_prepare", "_job_score_shard", "_job_finish"),
+        "whole": "_job_engagement_whole",
     },
     "analytics": {
         "shards": "relationship_queue_job.analytics_shards",
@@ -27,6 +33,7 @@ BATCHES = {
             "_job_analytics_shard",
             "_job_analytics_finish",
         ),
+        "whole": "_job_analytics_whole",
     },
 }
 WAITING = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
@@ -70,6 +77,8 @@ class RelationshipJobRun(models.Model):
         compute="_compute_progress",
     )
     shard_count = fields.Integer(required=True, readonly=True)
+    # The graph's uuid; a run of one shard is one job, without a graph: its
+    # uuid.
     graph_uuid = fields.Char(readonly=True, index=True)
     # What the first job computed (relationship.engagement's
     # _engagement_run_inputs: dates and cut points every shard scores with;
@@ -88,14 +97,19 @@ class RelationshipJobRun(models.Model):
         # sudo: the job states of the run's own graph, read-only (queue.job is
         # readable by job queue managers only).
         Job = self.env["queue.job"].sudo()
+        uuids = [uuid for uuid in self.mapped("graph_uuid")]
         states = {
             (uuid, state): count
             for uuid, state, count in Job._read_group(
-                [("graph_uuid", "in", [uuid for uuid in self.mapped("graph_uuid")])],
+                [("graph_uuid", "in", uuids)],
                 ["graph_uuid", "state"],
                 ["__count"],
             )
         }
+        for uuid, state in Job.search([("uuid", "in", uuids)]).mapped(
+            lambda job: (job.uuid, job.state)
+        ):
+            states[uuid, state] = 1
         for run in self:
             counts = {
                 state: count
@@ -171,9 +185,14 @@ class RelationshipJobRun(models.Model):
         # identity keys of the company's own runs are looked up.
         Job = self.env["queue.job"].sudo()
         for waiting in Job.search(
-            [("identity_key", "=", f"{key}:finish"), ("state", "in", WAITING)]
+            [
+                ("identity_key", "in", [f"{key}:finish", f"{key}:whole"]),
+                ("state", "in", WAITING),
+            ]
         ):
-            graph = Job.search([("graph_uuid", "=", waiting.graph_uuid)])
+            graph = waiting
+            if waiting.graph_uuid:
+                graph = Job.search([("graph_uuid", "=", waiting.graph_uuid)])
             if FAILED not in graph.mapped("state"):
                 return list(graph), False
         count = int(
@@ -186,6 +205,16 @@ class RelationshipJobRun(models.Model):
         run = self.with_company(company).create(
             {"company_id": company.id, "batch": batch, "shard_count": max(1, count)}
         )
+        if run.shard_count == 1:
+            # One shard: the batch as it runs without queue_job, in one job
+            # (nothing to stage for other workers).
+            whole = getattr(
+                run._step("whole", run.env._("every customer")),
+                BATCHES[batch]["whole"],
+            )()
+            whole.delay()
+            run.graph_uuid = whole._generated_job.uuid
+            return [whole._generated_job], True
         prepare, score, finish = BATCHES[batch]["jobs"]
         steps = [
             getattr(run._step("prepare", run.env._("company-wide inputs")), prepare)()
@@ -277,6 +306,49 @@ class RelationshipJobRun(models.Model):
 
         jobs.run_locked(self.env, "engagement", company, work)
         return self.env._("Run finished.")
+
+    def _job_engagement_whole(self):
+        """Job: every customer of the company scored in one job, as the
+        nightly run without queue_job does (a run of one shard), then the old
+        snapshots purged."""
+        self.ensure_one()
+        company = self.company_id
+        Engagement = self.env["relationship.engagement"].with_company(company)
+        self.inputs = {"now": fields.Datetime.to_string(fields.Datetime.now())}
+        counts = jobs.run_locked(
+            self.env,
+            "engagement",
+            company,
+            lambda run: Engagement._recompute_company_locked(run, Scope(full=True)),
+            batch_runner.BatchOptions(batch_size=FULL_RUN_BATCH),
+        )
+        Engagement._purge_snapshots(company)
+        self.customers_total = counts["computed"]
+        return self.env._(
+            "%(count)s customers scored (%(new)s new).",
+            count=counts["computed"],
+            new=counts["new"],
+        )
+
+    def _job_analytics_whole(self):
+        """Job: the analytics of every customer of the company in one job, as
+        the refresh without queue_job (a run of one shard)."""
+        self.ensure_one()
+        company = self.company_id
+        Analytics = self.env["relationship.analytics"].with_company(company)
+        self.inputs = {"now": fields.Datetime.to_string(fields.Datetime.now())}
+        counts = jobs.run_locked(
+            self.env,
+            "analytics",
+            company,
+            lambda run: Analytics._analytics_refresh(company),
+        )
+        self.customers_total = counts["customers"]
+        return plural(
+            counts["customers"],
+            self.env._("1 customer analysed."),
+            self.env._("%(count)s customers analysed.", count=counts["customers"]),
+        )
 
     def _job_analytics_prepare(self):
         """Job: every customer's figures read once and staged, the company's

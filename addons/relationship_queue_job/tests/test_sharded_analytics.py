@@ -174,6 +174,35 @@ class TestShardedAnalytics(QueueJobCommon):
         self.assertTrue([row for row in rows if row["refund_to_date"]])
         self.assertTrue([row for row in rows if row["rfm_segment"]])
 
+    def test_one_shard_is_one_job_equal_to_the_single_refresh(self):
+        single = self._results(self._single)
+
+        def one_job():
+            self.env["ir.config_parameter"].set_param(
+                "relationship_queue_job.analytics_shards", "1"
+            )
+            jobs, queued = self.Run._enqueue_analytics(self.env.company)
+            self.assertTrue(queued)
+            (job,) = self._jobs(job.uuid for job in jobs)
+            self.assertEqual(job.channel, "root.relationship.analytics")
+            self.assertTrue(job.identity_key.endswith(":whole"))
+            self.assertFalse(job.graph_uuid)
+            # Queued again while it waits: the same job, nothing new.
+            again, queued = self.Run._enqueue_analytics(self.env.company)
+            self.assertFalse(queued)
+            self.assertEqual([record.uuid for record in again], [job.uuid])
+            self._perform(job)
+            run = self.Run.search([("graph_uuid", "=", job.uuid)])
+            self.assertEqual((run.state, run.jobs_total, run.jobs_done), ("done", 1, 1))
+            self.assertEqual(run.customers_done, len(self.customers) - 1)
+            self.assertEqual(run.customers_total, len(self.customers) - 1)
+            # Nothing staged: no other worker reads the figures.
+            self.assertFalse(
+                self.env["relationship.analytics.stage"].sudo().search_count([])
+            )
+
+        self.assertEqual(self._results(one_job), single)
+
     def test_the_model_is_fitted_once_per_run_and_the_shards_read_it(self):
         run, (prepare, shards, finish) = self._enqueue()
         fits = patch.object(

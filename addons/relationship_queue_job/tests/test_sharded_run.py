@@ -101,6 +101,35 @@ class TestShardedRun(QueueJobCommon):
         self.assertIn("new", {row["tier"] for row in single[0].values()})
         self.assertGreater(len({row["score"] for row in single[0].values()}), 5)
 
+    def test_one_shard_is_one_job_equal_to_the_single_run(self):
+        single = self._results(
+            lambda: self.Engagement._recompute_company(self.env.company, full=True)
+        )
+
+        def one_job():
+            self._set_shards(1)
+            jobs, queued = self.Run._enqueue_engagement(self.env.company)
+            self.assertTrue(queued)
+            (job,) = self._jobs(job.uuid for job in jobs)
+            self.assertEqual(job.channel, "root.relationship.engagement")
+            self.assertTrue(job.identity_key.endswith(":whole"))
+            self.assertFalse(job.graph_uuid)
+            # Queued again while it waits: the same job, nothing new.
+            again, queued = self.Run._enqueue_engagement(self.env.company)
+            self.assertFalse(queued)
+            self.assertEqual([record.uuid for record in again], [job.uuid])
+            self._perform(job)
+            run = self.Run.search([("graph_uuid", "=", job.uuid)])
+            self.assertEqual((run.state, run.jobs_total, run.jobs_done), ("done", 1, 1))
+            self.assertEqual(run.customers_done, len(self.customers))
+            self.assertEqual(run.customers_total, len(self.customers))
+            # Nothing staged: no other worker reads the signals.
+            self.assertFalse(
+                self.env["relationship.engagement.stage"].sudo().search_count([])
+            )
+
+        self.assertEqual(self._results(one_job), single)
+
     def test_sharded_run_scores_the_hooks_values(self):
         sharded = self._results(self._sharded)[0]
 
@@ -175,7 +204,7 @@ class TestShardedRun(QueueJobCommon):
     def test_a_staged_customer_gone_since_the_first_step_is_skipped(self):
         # The stage has no foreign keys (see relationship.stage.mixin): a
         # customer merged away after the first step stays staged.
-        run, (prepare, shards, finish) = self._graph(shards=1)
+        run, (prepare, shards, finish) = self._graph(shards=2)
         self._perform(prepare)
         self.env.cr.execute("SELECT MAX(id) + 1000 FROM res_partner")
         gone = self.env.cr.fetchone()[0]

@@ -53,10 +53,11 @@ def enqueue_companies(model, method, batch, companies, channel, description):
     return jobs, queued
 
 
-def run_locked(env, batch, company, work):
-    """``work(run)`` under the company's ``batch`` lock, for a job: retried
-    later (``RetryableJobError``) while another worker holds the lock."""
-    result = batch_runner.run_company(env, batch, company, work)
+def run_locked(env, batch, company, work, options=None):
+    """``work(run)`` under the company's ``batch`` lock, for a job, with the
+    run's ``options`` (``batch_runner.BatchOptions``): retried later
+    (``RetryableJobError``) while another worker holds the lock."""
+    result = batch_runner.run_company(env, batch, company, work, options)
     if result is None:
         raise RetryableJobError(
             env._(
