@@ -50,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-from common import ADDONS_PATH, environment, load_registry, vacuum_analyze
+from common import ADDONS_PATH, checkpoint, environment, load_registry, vacuum_analyze
 
 from odoo import fields
 from odoo.tools import SQL
@@ -157,8 +157,7 @@ class Server:
         )
         command = [
             sys.executable,
-            "-m",
-            "odoo",
+            str(Path(__file__).with_name("odoo_server.py")),
             "-d",
             self.db,
             f"--addons-path={ADDONS_PATH}",
@@ -332,6 +331,7 @@ def workers_main(args):
         ]
     for name, phase in phases:
         vacuum_analyze(args.db, WRITTEN_TABLES)
+        checkpoint(args.db)
         before = uptime()
         print(f"{name} ... ({before})", flush=True)
         figures = phase()

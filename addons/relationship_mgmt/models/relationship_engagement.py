@@ -446,6 +446,10 @@ class RelationshipEngagement(models.Model):
             self.env.companies,
             work,
             totals=("computed", "new"),
+            # Every customer in one batch, as the nightly run scores them
+            # (batches of 5,000 read the company's invoices once each: 32 s
+            # instead of 15 s at 97,000 customers).
+            options=batch_runner.BatchOptions(batch_size=FULL_RUN_BATCH),
         )
 
     def action_recompute(self):
