@@ -97,7 +97,7 @@ class RelationshipJobRun(models.Model):
         # sudo: the job states of the run's own graph, read-only (queue.job is
         # readable by job queue managers only).
         Job = self.env["queue.job"].sudo()
-        uuids = [uuid for uuid in self.mapped("graph_uuid")]
+        uuids = self.mapped("graph_uuid")
         states = {
             (uuid, state): count
             for uuid, state, count in Job._read_group(
